@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MyPhongConfig(AppConfig):
+    """The project package as an app: it owns the staff groups and the site-wide pages."""
+
+    name = "myphong"
+    verbose_name = "Mỹ Phong"

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+
+def site(request):
+    """The office's name and contacts, for the header and footer of every page."""
+    return {
+        "portal": {
+            "agency_name": settings.PORTAL_AGENCY_NAME,
+            "hotline": settings.PORTAL_HOTLINE,
+            "address": settings.PORTAL_ADDRESS,
+            "email": settings.PORTAL_EMAIL,
+        }
+    }

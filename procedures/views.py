@@ -1,0 +1,48 @@
+"""Public catalogue pages: thin — parse, call a selector, render."""
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+
+from .models import RequiredDocument, Sector
+from .selectors import procedure_detail as get_procedure
+from .selectors import search_procedures
+
+PAGE_SIZE = 20
+
+
+def procedure_list(request):
+    query = request.GET.get("q", "").strip()[:200]
+    sectors = list(Sector.objects.order_by("order", "name"))
+    sector = next((s for s in sectors if s.code == request.GET.get("linh-vuc")), None)
+    page = Paginator(search_procedures(query, sector), PAGE_SIZE).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "procedures/list.html",
+        {"page": page, "query": query, "sectors": sectors, "sector": sector},
+    )
+
+
+def procedure_detail(request, code):
+    procedure = get_procedure(code)
+    if procedure is None:
+        raise Http404
+    return render(request, "procedures/detail.html", {"procedure": procedure})
+
+
+def form_template(request, code, document_id):
+    """Blank forms are public documents, served by a view because uploads have no public URL."""
+    document = get_object_or_404(
+        RequiredDocument.objects.exclude(form_template=""),
+        pk=document_id,
+        procedure__code=code,
+        procedure__is_active=True,
+    )
+    return FileResponse(document.form_template.open("rb"), as_attachment=True)
+
+
+def submit_online(request, code):
+    procedure = get_procedure(code)
+    if procedure is None or not procedure.allows_online_submission:
+        raise Http404
+    return render(request, "procedures/submit_soon.html", {"procedure": procedure})
