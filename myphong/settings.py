@@ -169,6 +169,8 @@ STORAGES = {
         )
     },
 }
+# Without collected, hashed files (development, tests) WhiteNoise serves from the app folders.
+WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -187,11 +189,12 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Một cửa xã Mỹ Phong <motcua@example.invalid>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Một cửa xã Mỹ Phong <motcua@example.invalid>"
+)
 
 # --- The office itself (shown in the header and footer, printed on forms).
 PORTAL_AGENCY_NAME = os.environ.get("PORTAL_AGENCY_NAME", "UBND xã Mỹ Phong")
-PORTAL_AGENCY_CODE = os.environ.get("PORTAL_AGENCY_CODE", "000.00.00.H00")
 PORTAL_HOTLINE = os.environ.get("PORTAL_HOTLINE", "0236 3xxx xxx")
 PORTAL_ADDRESS = os.environ.get("PORTAL_ADDRESS", "Bộ phận Một cửa, UBND xã Mỹ Phong")
 PORTAL_EMAIL = os.environ.get("PORTAL_EMAIL", "motcua@example.invalid")

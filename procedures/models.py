@@ -3,6 +3,8 @@
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .text import fold
@@ -48,7 +50,9 @@ class Agency(models.Model):
         help_text=_("Printed in every dossier code, for example 000.17.22.H56."),
     )
     name = models.CharField(_("name"), max_length=200)
-    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.COMMUNE)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.COMMUNE
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent agency"),
@@ -103,7 +107,9 @@ class Procedure(models.Model):
         _("procedure code"),
         max_length=30,
         unique=True,
-        validators=[RegexValidator(r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", _("For example 1.001193."))],
+        validators=[
+            RegexValidator(r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", _("For example 1.001193."))
+        ],
     )
     name = models.CharField(_("name"), max_length=400)
     sector = models.ForeignKey(
@@ -115,7 +121,9 @@ class Procedure(models.Model):
         on_delete=models.PROTECT,
         related_name="procedures",
     )
-    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.COMMUNE)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.COMMUNE
+    )
     steps = models.TextField(_("steps"), blank=True)
     accepts_counter = models.BooleanField(_("at the counter"), default=True)
     accepts_online = models.BooleanField(_("online"), default=False)
@@ -144,7 +152,10 @@ class Procedure(models.Model):
     conditions = models.TextField(_("conditions"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     online_level = models.CharField(
-        _("online service level"), max_length=20, choices=OnlineLevel.choices, default=OnlineLevel.NONE
+        _("online service level"),
+        max_length=20,
+        choices=OnlineLevel.choices,
+        default=OnlineLevel.NONE,
     )
     note = models.TextField(
         _("note"), blank=True, help_text=_("Where a figure is uncertain, say so here.")
@@ -181,6 +192,16 @@ class Procedure(models.Model):
         if self.accepts_post:
             names.append(_("By post"))
         return names
+
+    @property
+    def processing_time_display(self):
+        """ "5 working days", "4 working hours", "in the day": the one wording every page uses."""
+        if self.processing_time_unit == self.TimeUnit.SAME_DAY:
+            return gettext("In the day")
+        amount = number_format(self.processing_time.normalize(), use_l10n=True)
+        if self.processing_time_unit == self.TimeUnit.WORKING_HOUR:
+            return gettext("%(amount)s working hours") % {"amount": amount}
+        return gettext("%(amount)s working days") % {"amount": amount}
 
     @property
     def allows_online_submission(self):

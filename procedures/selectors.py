@@ -32,6 +32,8 @@ def procedure_detail(code):
     return (
         Procedure.objects.filter(is_active=True, code=code)
         .select_related("sector", "agency")
-        .prefetch_related(Prefetch("documents", queryset=RequiredDocument.objects.order_by("order", "id")))
+        .prefetch_related(
+            Prefetch("documents", queryset=RequiredDocument.objects.order_by("order", "id"))
+        )
         .first()
     )

@@ -1,0 +1,70 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is installed
+# here, so they work on a fresh Debian machine with Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Debian packages: WeasyPrint's Pango (PDF receipts), and for the tests a browser and pdftotext.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := chromium poppler-utils
+
+.PHONY: run test lint format system-deps test-system-deps messages worker clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory debs DEBS="python3-venv"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# Installs the Debian packages in DEBS that are missing (as root, or through sudo).
+debs:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+system-deps:
+	@$(MAKE) --no-print-directory debs DEBS="$(RUN_DEBS)"
+
+test-system-deps:
+	@$(MAKE) --no-print-directory debs DEBS="$(RUN_DEBS) $(TEST_DEBS)"
+
+run: system-deps $(VENV)/.installed
+	@mkdir -p var
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@if [ -n "$$REDIS_URL" ]; then \
+	  trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong worker --loglevel=INFO --concurrency=2 & \
+	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+test: test-system-deps $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the .po files after changing strings; the compiled .mo files are committed, so a
+# machine without GNU gettext still shows translations.
+messages: $(VENV)/.installed-dev
+	DEBUG=1 $(PY) manage.py makemessages --locale=vi --locale=en --ignore=.venv --ignore=var --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,426 @@
+"""Import and export of the procedure catalogue as CSV and XLSX.
+
+One row per procedure; its required documents sit in one cell, a line each:
+``name | originals | copies | required`` (the last three may be left out: 1, 0, required).
+An import checks every row first and writes nothing unless all rows are good: the admin gets each
+bad row's line number and reason, and fixes the file once.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from .models import Agency, Procedure, RequiredDocument, Sector
+from .text import fold
+
+# (row key, header written on export). Headers are matched ignoring case and diacritics, and the
+# row key itself is accepted as a header too.
+COLUMNS = [
+    ("code", "Mã thủ tục"),
+    ("name", "Tên thủ tục"),
+    ("sector", "Lĩnh vực"),
+    ("agency", "Mã cơ quan thực hiện"),
+    ("level", "Cấp thực hiện"),
+    ("channels", "Cách thức thực hiện"),
+    ("online_level", "Mức độ dịch vụ trực tuyến"),
+    ("processing_time", "Thời hạn giải quyết"),
+    ("processing_time_unit", "Đơn vị thời hạn"),
+    ("processing_time_note", "Ghi chú thời hạn"),
+    ("fee", "Phí, lệ phí (đồng)"),
+    ("fee_note", "Mô tả phí, lệ phí"),
+    ("applicants", "Đối tượng thực hiện"),
+    ("result", "Kết quả thực hiện"),
+    ("steps", "Trình tự thực hiện"),
+    ("conditions", "Yêu cầu, điều kiện"),
+    ("legal_basis", "Căn cứ pháp lý"),
+    ("documents", "Thành phần hồ sơ"),
+    ("note", "Ghi chú"),
+    ("is_active", "Công khai"),
+]
+REQUIRED_KEYS = ("code", "name", "sector", "agency", "processing_time_unit")
+TEXT_KEYS = (
+    "processing_time_note",
+    "fee_note",
+    "applicants",
+    "result",
+    "steps",
+    "conditions",
+    "legal_basis",
+    "note",
+)
+CHANNEL_FIELDS = {"counter": "accepts_counter", "online": "accepts_online", "post": "accepts_post"}
+CHANNEL_WORDS = {
+    "counter": "counter",
+    "truc tiep": "counter",
+    "at the counter": "counter",
+    "online": "online",
+    "truc tuyen": "online",
+    "post": "post",
+    "buu chinh": "post",
+    "by post": "post",
+    "qua buu chinh": "post",
+}
+CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
+YES = {"1", "co", "x", "yes", "true", "bat buoc", "required"}
+NO = {"0", "khong", "no", "false", "khong bat buoc", "optional", "neu co"}
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class CatalogueImportError(Exception):
+    """Raised with every bad row at once: `errors` is a list of (line number, reason)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{line}: {reason}" for line, reason in errors))
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    codes: list = field(default_factory=list)
+
+
+def _header_key(header):
+    wanted = fold(str(header or ""))
+    for key, label in COLUMNS:
+        if wanted in (key, fold(label)):
+            return key
+    return None
+
+
+def _choice(choices, value):
+    """Accept a choice by its key or its label in Vietnamese or English, ignoring diacritics."""
+    wanted = fold(value)
+    for key, label in choices.choices:
+        labels = {fold(key)}
+        for language in ("vi", "en"):
+            with override(language):
+                labels.add(fold(str(label)))
+        if wanted in labels:
+            return key
+    return None
+
+
+def _choice_label_vi(choices, key):
+    with override("vi"):
+        return str(choices(key).label)
+
+
+def read_rows(data, filename=""):
+    """(line number, {key: text}) for each non-empty row of a CSV or XLSX file's bytes."""
+    if data[:4] == XLSX_MAGIC or filename.lower().endswith(".xlsx"):
+        table = _xlsx_table(data)
+    else:
+        table = _csv_table(data)
+    if not table:
+        raise CatalogueImportError([(1, _("The file is empty."))])
+    keys = [_header_key(header) for header in table[0]]
+    missing = [key for key in REQUIRED_KEYS if key not in keys]
+    if missing:
+        labels = ", ".join(label for key, label in COLUMNS if key in missing)
+        raise CatalogueImportError([(1, _("Missing columns: %(columns)s.") % {"columns": labels})])
+    rows = []
+    for line, cells in enumerate(table[1:], start=2):
+        values = ["" if cell is None else str(cell).strip() for cell in cells]
+        if not any(values):
+            continue
+        rows.append((line, {k: v for k, v in zip(keys, values, strict=False) if k}))
+    return rows
+
+
+def _csv_table(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogueImportError(
+            [(1, _("The CSV file must be saved in UTF-8 encoding."))]
+        ) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def _xlsx_table(data):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged file; all mean the same here
+        raise CatalogueImportError([(1, _("The file is not a readable XLSX workbook."))]) from None
+    try:
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def parse_documents(text):
+    """The documents cell → a list of dicts; raises ValueError with a reason."""
+    documents = []
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        parts = [part.strip() for part in line.split("|")]
+        if not parts[0]:
+            continue
+        if len(parts) > 4:
+            raise ValueError(_("document %(n)s has too many '|' separators") % {"n": number})
+        try:
+            originals = int(parts[1]) if len(parts) > 1 and parts[1] else 1
+            copies = int(parts[2]) if len(parts) > 2 and parts[2] else 0
+        except ValueError:
+            raise ValueError(
+                _("document %(n)s: originals and copies must be whole numbers") % {"n": number}
+            ) from None
+        if originals < 0 or copies < 0:
+            raise ValueError(_("document %(n)s: counts cannot be negative") % {"n": number})
+        required = fold(parts[3]) if len(parts) > 3 and parts[3] else "1"
+        if required not in YES | NO:
+            raise ValueError(
+                _("document %(n)s: write 'có' or 'không' for required") % {"n": number}
+            )
+        documents.append(
+            {
+                "name": parts[0],
+                "originals": originals,
+                "copies": copies,
+                "required": required in YES,
+            }
+        )
+    return documents
+
+
+def format_documents(documents):
+    return "\n".join(
+        f"{d.name} | {d.originals} | {d.copies} | {'có' if d.is_required else 'không'}"
+        for d in documents
+    )
+
+
+class _Lookups:
+    """Sectors and agencies loaded once per import, so checking a row costs no query."""
+
+    def __init__(self):
+        self.sectors = {}
+        for sector in Sector.objects.all():
+            self.sectors[fold(sector.code)] = sector
+            self.sectors[fold(sector.name)] = sector
+        self.agencies = {fold(agency.code): agency for agency in Agency.objects.all()}
+
+
+def _clean_row(row, lookups):
+    """A row's text → (procedure field values, documents), or raise ValueError listing reasons."""
+    reasons = []
+    for key in REQUIRED_KEYS:
+        if not row.get(key):
+            label = dict(COLUMNS)[key]
+            reasons.append(_("'%(column)s' is empty") % {"column": label})
+    values = {key: row.get(key, "") for key in ("code", "name", *TEXT_KEYS)}
+
+    sector = lookups.sectors.get(fold(row.get("sector", "")))
+    if row.get("sector") and sector is None:
+        reasons.append(_("unknown sector '%(value)s'") % {"value": row["sector"]})
+    agency = lookups.agencies.get(fold(row.get("agency", "")))
+    if row.get("agency") and agency is None:
+        reasons.append(_("unknown agency code '%(value)s'") % {"value": row["agency"]})
+    values.update(sector=sector, agency=agency)
+
+    for key, choices, default in (
+        ("level", Procedure.Level, Procedure.Level.COMMUNE),
+        ("online_level", Procedure.OnlineLevel, Procedure.OnlineLevel.NONE),
+        ("processing_time_unit", Procedure.TimeUnit, None),
+    ):
+        raw = row.get(key, "")
+        chosen = _choice(choices, raw) if raw else default
+        if raw and chosen is None:
+            label = dict(COLUMNS)[key]
+            reasons.append(
+                _("'%(column)s' has an unknown value '%(value)s'") % {"column": label, "value": raw}
+            )
+        values[key] = chosen
+
+    try:
+        values["processing_time"] = Decimal((row.get("processing_time") or "0").replace(",", "."))
+        if values["processing_time"] < 0 or not values["processing_time"].is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        reasons.append(_("the processing time must be a number of days or hours"))
+    if (
+        values.get("processing_time_unit") in ("working_day", "working_hour")
+        and values.get("processing_time") == 0
+    ):
+        reasons.append(_("the processing time must be more than 0 for this unit"))
+
+    fee = (row.get("fee") or "0").replace(".", "").replace(",", "").replace(" ", "").rstrip("đ")
+    if not fee.isdigit():
+        reasons.append(_("the fee must be a whole number of đồng"))
+    else:
+        values["fee"] = int(fee)
+
+    channels = set()
+    for word in (row.get("channels") or "counter").replace(";", ",").split(","):
+        if not word.strip():
+            continue
+        channel = CHANNEL_WORDS.get(fold(word))
+        if channel is None:
+            reasons.append(_("unknown channel '%(value)s'") % {"value": word.strip()})
+        channels.add(channel)
+    for channel, field_name in CHANNEL_FIELDS.items():
+        values[field_name] = channel in channels
+
+    active = fold(row.get("is_active") or "có")
+    if active not in YES | NO:
+        reasons.append(_("'Công khai' must be 'có' or 'không'"))
+    values["is_active"] = active in YES
+
+    documents = []
+    try:
+        documents = parse_documents(row.get("documents", ""))
+    except ValueError as exc:
+        reasons.append(str(exc))
+
+    if not reasons:
+        try:
+            Procedure(**values).full_clean(exclude=["sector", "agency"], validate_unique=False)
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                label = dict(COLUMNS).get(field_name, field_name)
+                reasons.extend(f"{label}: {message}" for message in messages)
+    if reasons:
+        raise ValueError("; ".join(reasons))
+    return values, documents
+
+
+def import_catalogue(rows):
+    """Create or update procedures (by code) from checked rows; all or nothing.
+
+    `rows` is a list of (line number, {key: value}); values may be text (from a file) or, for
+    documents, already a list of dicts (from the demo data). Returns an ImportResult or raises
+    CatalogueImportError listing every bad row.
+    """
+    lookups = _Lookups()
+    cleaned, errors, seen = [], [], {}
+    for line, row in rows:
+        row = dict(row)
+        prepared_documents = row.pop("documents", "")
+        if not isinstance(prepared_documents, str):
+            prepared_documents = format_documents(
+                RequiredDocument(
+                    name=d["name"],
+                    originals=d.get("originals", 1),
+                    copies=d.get("copies", 0),
+                    is_required=d.get("required", True),
+                )
+                for d in prepared_documents
+            )
+        row["documents"] = prepared_documents
+        try:
+            values, documents = _clean_row(row, lookups)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+            continue
+        if values["code"] in seen:
+            errors.append(
+                (
+                    line,
+                    _("procedure code %(code)s already appears on line %(line)s")
+                    % {"code": values["code"], "line": seen[values["code"]]},
+                )
+            )
+            continue
+        seen[values["code"]] = line
+        cleaned.append((values, documents))
+    if errors:
+        raise CatalogueImportError(errors)
+    if not cleaned:
+        raise CatalogueImportError([(2, _("The file has no procedure rows."))])
+
+    result = ImportResult()
+    with transaction.atomic():
+        existing = {p.code: p for p in Procedure.objects.filter(code__in=seen)}
+        for values, documents in cleaned:
+            procedure = existing.get(values["code"])
+            if procedure is None:
+                procedure = Procedure(**values)
+                result.created += 1
+            else:
+                for name, value in values.items():
+                    setattr(procedure, name, value)
+                result.updated += 1
+            procedure.save()
+            _sync_documents(procedure, documents)
+            result.codes.append(procedure.code)
+    return result
+
+
+def _sync_documents(procedure, documents):
+    """Keep documents matched by name (their form templates survive), add new, drop missing."""
+    current = {d.name: d for d in procedure.documents.all()}
+    keep = []
+    for order, data in enumerate(documents, start=1):
+        document = current.get(data["name"]) or RequiredDocument(procedure=procedure)
+        document.name = data["name"]
+        document.originals = data["originals"]
+        document.copies = data["copies"]
+        document.is_required = data["required"]
+        document.order = order
+        document.save()
+        keep.append(document.pk)
+    procedure.documents.exclude(pk__in=keep).delete()
+
+
+def export_rows(procedures):
+    """Rows (list of header labels, then one list of cell texts per procedure)."""
+    procedures = procedures.select_related("sector", "agency").prefetch_related("documents")
+    yield [label for _key, label in COLUMNS]
+    for p in procedures:
+        channels = [CHANNEL_LABELS[c] for c, f in CHANNEL_FIELDS.items() if getattr(p, f)]
+        cells = {
+            "code": p.code,
+            "name": p.name,
+            "sector": p.sector.name,
+            "agency": p.agency.code,
+            "level": _choice_label_vi(Procedure.Level, p.level),
+            "channels": ", ".join(channels),
+            "online_level": _choice_label_vi(Procedure.OnlineLevel, p.online_level),
+            "processing_time": format(p.processing_time.normalize(), "f"),
+            "processing_time_unit": _choice_label_vi(Procedure.TimeUnit, p.processing_time_unit),
+            "fee": str(p.fee),
+            "documents": format_documents(p.documents.all()),
+            "is_active": "có" if p.is_active else "không",
+        }
+        cells.update({key: getattr(p, key) for key in TEXT_KEYS})
+        yield [cells[key] for key, _label in COLUMNS]
+
+
+def export_csv(procedures):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(export_rows(procedures))
+    # With a BOM, Excel opens the UTF-8 file with its diacritics intact.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(procedures):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Thủ tục hành chính"
+    for row in export_rows(procedures):
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "C2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,80 @@
+"""Load the demo catalogue and demo staff accounts. Safe to run again: it changes nothing then."""
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from myphong import roles
+from procedures.catalogue_io import import_catalogue
+from procedures.models import Agency, Sector
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "demo_catalogue.json"
+
+# Demo only: printed on screen by `make run`; a deployment creates its own accounts.
+DEMO_ACCOUNTS = [
+    # username, full name, role, password
+    ("admin", "Quản trị hệ thống", None, "admin-myphong-2026"),
+    ("tiepnhan", "Nguyễn Thị Lan", roles.CLERK, "tiepnhan-2026"),
+    ("chuyenvien", "Trần Văn Minh", roles.SPECIALIST, "chuyenvien-2026"),
+    ("lanhdao", "Lê Quang Hải", roles.LEADER, "lanhdao-2026"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue and the demo staff accounts (idempotent)."
+
+    def handle(self, *args, **options):
+        data = json.loads(DATA.read_text(encoding="utf-8"))
+        with transaction.atomic():
+            for agency in data["agencies"]:
+                Agency.objects.update_or_create(code=agency["code"], defaults=agency)
+            for sector in data["sectors"]:
+                Sector.objects.update_or_create(code=sector["code"], defaults=sector)
+            rows = [(number, self._row(p)) for number, p in enumerate(data["procedures"], 1)]
+            result = import_catalogue(rows)
+            created_users = self._accounts()
+        self.stdout.write(
+            f"Danh mục: {len(data['sectors'])} lĩnh vực, {result.created + result.updated} thủ tục "
+            f"({result.created} mới)."
+        )
+        self.stdout.write("Tài khoản mẫu (tên đăng nhập / mật khẩu / vai trò):")
+        for username, full_name, role, password in DEMO_ACCOUNTS:
+            mark = " (mới tạo)" if username in created_users else ""
+            label = role or "Admin"
+            self.stdout.write(f"  {username:<12} {password:<20} {label:<11} {full_name}{mark}")
+
+    @staticmethod
+    def _row(procedure):
+        row = {k: v for k, v in procedure.items() if k != "channels"}
+        row["channels"] = ",".join(procedure.get("channels", ["counter"]))
+        row["fee"] = str(procedure.get("fee", 0))
+        return row
+
+    @staticmethod
+    def _accounts():
+        """Create missing demo accounts; never touch an existing account's password."""
+        User = get_user_model()
+        created = set()
+        for username, full_name, role, password in DEMO_ACCOUNTS:
+            last, _sep, first = full_name.rpartition(" ")
+            user, was_created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "is_staff": role is None,
+                    "is_superuser": role is None,
+                    "email": f"{username}@example.invalid",
+                },
+            )
+            if was_created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                created.add(username)
+            if role:
+                user.groups.add(Group.objects.get(name=role))
+        return created

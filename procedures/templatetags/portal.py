@@ -1,0 +1,18 @@
+"""Formatting the office prints the same way everywhere: money as `8.000 đ`."""
+
+from django import template
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount):
+    """8000 → "8.000 đ"; 0 → "Free". Vietnamese group thousands with a dot."""
+    try:
+        amount = int(amount)
+    except (TypeError, ValueError):
+        return ""
+    if amount == 0:
+        return gettext("Free")
+    return f"{amount:,} đ".replace(",", ".")
