@@ -1,0 +1,151 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from . import calendar_admin
+from .deadlines import DayKind
+from .models import CalendarException
+
+# Vietnamese write dates day first; the ISO form is what the admin's date picker inserts.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class CalendarExceptionForm(forms.ModelForm):
+    date = forms.DateField(
+        label=capfirst(CalendarException._meta.get_field("date").verbose_name),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=AdminDateWidget(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
+    )
+
+    class Meta:
+        model = CalendarException
+        fields = ["date", "is_working_day", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and "is_working_day" in cleaned:
+            try:
+                calendar_admin.check_exception(cleaned["date"], cleaned["is_working_day"])
+            except forms.ValidationError as error:
+                self.add_error("is_working_day", error)
+        return cleaned
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    form = CalendarExceptionForm
+    list_display = ["date_display", "is_working_day", "note", "created_by", "created_at"]
+    list_filter = ["is_working_day"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+    change_list_template = "admin/dossiers/calendarexception_change_list.html"
+
+    @admin.display(description=gettext_lazy("date"), ordering="date")
+    def date_display(self, obj):
+        return date_format(obj.date, "d/m/Y")
+
+    # Every change goes through calendar_admin so the open dossiers it delays are moved.
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        self._report_moved(request, calendar_admin.save_exception(obj))
+
+    def delete_model(self, request, obj):
+        self._report_moved(request, calendar_admin.delete_exceptions([obj]))
+
+    def delete_queryset(self, request, queryset):
+        self._report_moved(request, calendar_admin.delete_exceptions(queryset))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("lich/", view(self.this_year_view), name="dossiers_calendarexception_calendar"),
+            path(
+                "lich/<int:year>/",
+                view(self.year_view),
+                name="dossiers_calendarexception_year",
+            ),
+            *super().get_urls(),
+        ]
+
+    def this_year_view(self, request):
+        year = timezone.localdate().year
+        return redirect("admin:dossiers_calendarexception_year", year=year)
+
+    def year_view(self, request, year):
+        """Twelve months of the working calendar; add or remove an exception."""
+        if not 2000 <= year <= 2100:
+            raise Http404
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CalendarExceptionForm()
+        if request.method == "POST" and "remove" in request.POST:
+            if not self.has_delete_permission(request):
+                raise PermissionDenied
+            exception = get_object_or_404(CalendarException, pk=request.POST["remove"])
+            moved = calendar_admin.delete_exceptions([exception])
+            self._report_moved(
+                request,
+                moved,
+                _("Removed the exception of %(date)s.")
+                % {"date": date_format(exception.date, "d/m/Y")},
+            )
+            return redirect("admin:dossiers_calendarexception_year", year=year)
+        if request.method == "POST":
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+            form = CalendarExceptionForm(request.POST)
+            if form.is_valid():
+                exception = form.save(commit=False)
+                exception.created_by = request.user
+                moved = calendar_admin.save_exception(exception)
+                self._report_moved(
+                    request,
+                    moved,
+                    _("Saved the exception of %(date)s.")
+                    % {"date": date_format(exception.date, "d/m/Y")},
+                )
+                return redirect("admin:dossiers_calendarexception_year", year=exception.date.year)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Working calendar %(year)s") % {"year": year},
+            "year": year,
+            "previous_year": year - 1,
+            "next_year": year + 1,
+            "months": calendar_admin.year_view(year),
+            "weekdays": [WEEKDAYS_ABBR[number] for number in range(7)],
+            "exceptions": CalendarException.objects.filter(date__year=year),
+            "kinds": [
+                (DayKind.WORKING, _("Working day")),
+                (DayKind.WEEKEND, _("Weekend")),
+                (DayKind.HOLIDAY, _("Public holiday")),
+                (DayKind.DAY_OFF, _("Extra day off (exception)")),
+                (DayKind.MAKE_UP, _("Make-up working day")),
+            ],
+            "form": form,
+            "media": self.media + form.media,
+            "can_add": self.has_add_permission(request),
+            "can_delete": self.has_delete_permission(request),
+        }
+        return TemplateResponse(request, "admin/dossiers/calendar_year.html", context)
+
+    def _report_moved(self, request, moved, done=""):
+        count = len(moved)
+        moved_text = ngettext(
+            "%(count)d open dossier had its due date moved.",
+            "%(count)d open dossiers had their due dates moved.",
+            count,
+        ) % {"count": count}
+        self.message_user(request, f"{done} {moved_text}".strip(), messages.SUCCESS)

@@ -1,0 +1,17 @@
+"""English pages of a Vietnamese office keep Vietnam's dd/mm/yyyy dates and 24-hour times."""
+
+from myphong.formats.vi.formats import (  # noqa: F401
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DATETIME_INPUT_FORMATS,
+    FIRST_DAY_OF_WEEK,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    TIME_FORMAT,
+    TIME_INPUT_FORMATS,
+)
+
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
