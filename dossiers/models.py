@@ -2,7 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
+
+from procedures.text import fold
+
+from .workflow import Status
 
 
 class CalendarException(models.Model):
@@ -37,3 +43,384 @@ class CalendarException(models.Model):
     def __str__(self):
         kind = _("working day") if self.is_working_day else _("day off")
         return f"{self.date:%d/%m/%Y} — {kind}: {self.note}"
+
+
+def _lookup_key():
+    """Six characters printed on the receipt: a second factor for the public lookup.
+
+    The alphabet leaves out characters that are easy to misread on paper (0/O, 1/I/L).
+    """
+    return get_random_string(6, allowed_chars="ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+
+
+class Dossier(models.Model):
+    """Hồ sơ: one request of one applicant for one procedure, from submission to return."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online")
+        COUNTER = "counter", _("At the counter")
+        POST = "post", _("By post")
+
+    class ReturnMethod(models.TextChoices):
+        COUNTER = "counter", _("At the counter")
+        POST = "post", _("By post")
+        ONLINE = "online", _("Online")
+
+    code = models.CharField(_("dossier code"), max_length=40, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("receiving agency"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.SUBMITTED
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("citizen account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+    )
+    applicant_name = models.CharField(_("applicant's full name"), max_length=200)
+    applicant_id_number = models.CharField(_("ID card number"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    request = models.TextField(_("request"), blank=True)
+    sets = models.PositiveSmallIntegerField(_("number of sets"), default=1)
+    lookup_key = models.CharField(_("lookup key"), max_length=12, default=_lookup_key)
+    intake_token = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Makes a retried Save harmless.",
+    )
+
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    clock_started_at = models.DateTimeField(
+        _("legal time counted from"),
+        null=True,
+        blank=True,
+        help_text=_("The receipt, or the return of a complete supplemented dossier."),
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    supplement_requested = models.BooleanField(
+        _("supplements requested"),
+        default=False,
+        help_text=_("The office asks for missing papers once, completely."),
+    )
+    # --- Processing (the back office)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("specialist"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+    )
+    transferred_to = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("transferred to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transferred_dossiers",
+        help_text=_("The agency processing the dossier through inter-agency transfer."),
+    )
+    clock_paused_at = models.DateTimeField(
+        _("clock paused at"),
+        null=True,
+        blank=True,
+        help_text=_("Waiting for the fee: this time is not counted against the office."),
+    )
+    due_before_apology = models.DateTimeField(
+        _("due before the apology"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the one rescheduling (Form 04); timeliness is judged against it."),
+    )
+    approval_requested_at = models.DateTimeField(_("sent for approval"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    result_number = models.CharField(_("result number"), max_length=60, blank=True)
+    result_date = models.DateField(_("result date"), null=True, blank=True)
+    result_summary = models.TextField(_("result"), blank=True)
+    returned_to = models.CharField(_("collected by"), max_length=200, blank=True)
+    return_method = models.CharField(
+        _("returned how"), max_length=20, choices=ReturnMethod.choices, blank=True
+    )
+    applicant_name_folded = models.CharField(max_length=200, blank=True, editable=False)
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [models.Index(fields=["agency", "status", "due_at"])]
+
+    def __str__(self):
+        return self.code or _("Dossier #%(id)s (not yet received)") % {"id": self.pk}
+
+    def save(self, *args, **kwargs):
+        # Queues find "nguyen thi hoa" in "Nguyễn Thị Hoa" with a plain, indexable LIKE.
+        self.applicant_name_folded = fold(self.applicant_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "applicant_name_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def reference(self):
+        """What to call the dossier before it has a code."""
+        return self.code or f"#{self.pk}"
+
+    @property
+    def promised_due_at(self):
+        """The due time timeliness is judged against: the one before a Form 04 rescheduling."""
+        return self.due_before_apology or self.due_at
+
+
+class DossierPaper(models.Model):
+    """One paper the applicant handed in, with counts, as printed on the receipt (Form 01)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="papers")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    name = models.CharField(_("paper"), max_length=500)
+    originals = models.PositiveSmallIntegerField(_("originals"), default=0)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    certified_copies = models.PositiveSmallIntegerField(_("certified copies"), default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("paper received")
+        verbose_name_plural = _("papers received")
+
+    def __str__(self):
+        return self.name
+
+
+def attachment_path(attachment, filename):
+    # Never under a public URL: files are served by a view that checks who asks.
+    return f"dossiers/{attachment.dossier_id}/{get_random_string(12)}-{filename}"
+
+
+class Attachment(models.Model):
+    """A scanned or uploaded file of a dossier, checked by content, size and name."""
+
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("Application paper")
+        SUPPLEMENT = "supplement", _("Supplemented paper")
+        RESULT = "result", _("Result")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument",
+        verbose_name=_("required document"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPLICATION)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class DossierEvent(models.Model):
+    """Append-only history: who did what, when, from which status to which, and why.
+
+    Form 05 and Form 06 are built from these rows, so they are never edited or deleted.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=30, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=30, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+
+    def __str__(self):
+        return f"{self.dossier.reference} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Dossier events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Dossier events are append-only")
+
+
+class DossierCodeCounter(models.Model):
+    """The last sequence number issued per agency per receipt date (see dossiers.codes)."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="one_counter_per_agency_day")
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.day:%d/%m/%Y}: {self.last}"
+
+
+class Slip(models.Model):
+    """A rendered PDF form of a dossier (01 receipt, 02 supplement request, 03 refusal…).
+
+    Stored once: rendering again is a no-op, so a retried task never makes a second slip.
+    """
+
+    class Form(models.TextChoices):
+        RECEIPT = "01", _("Receipt and appointment (Form 01)")
+        SUPPLEMENT = "02", _("Supplement request (Form 02)")
+        REFUSAL = "03", _("Refusal (Form 03)")
+        APOLOGY = "04", _("Apology and new appointment (Form 04)")
+        CONTROL = "05", _("Processing control sheet (Form 05)")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="slips")
+    form = models.CharField(max_length=2, choices=Form.choices)
+    event = models.ForeignKey(
+        DossierEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="slips/%Y/%m/", max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "form", "event"], name="one_slip_per_event"),
+        ]
+        verbose_name = _("form slip")
+        verbose_name_plural = _("form slips")
+
+    def __str__(self):
+        return f"{self.get_form_display()} — {self.dossier.reference}"
+
+
+class PendingUpload(models.Model):
+    """A checked file a citizen uploaded on a form that is not submitted yet.
+
+    When another field of the form is wrong, the good files wait here (under the form's token),
+    so the citizen does not choose them again; on submit they become Attachments.
+    Old ones are swept by a periodic task.
+    """
+
+    token = models.UUIDField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    required_document = models.ForeignKey(
+        "procedures.RequiredDocument", on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(upload_to="pending/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "required_document"], name="one_pending_upload_per_slot"
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Notification(models.Model):
+    """A message to the applicant about one event, on one channel: sent at most once.
+
+    The row is claimed (locked) while sending, so a retried task or the periodic catch-up never
+    sends the same email or text twice; `attempts` and `last_error` show what went wrong.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+
+    event = models.ForeignKey(DossierEvent, on_delete=models.PROTECT, related_name="notifications")
+    channel = models.CharField(_("notification channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel"], name="one_notification_per_event_channel"
+            )
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.get_channel_display()} — {self.event}"

@@ -4,18 +4,57 @@ The group names are stored in the database by a data migration; code refers to t
 constants only.
 """
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
 CITIZEN = "Citizen"
 CLERK = "Clerk"
 SPECIALIST = "Specialist"
 LEADER = "Leader"
 ALL = (CITIZEN, CLERK, SPECIALIST, LEADER)
 STAFF = (CLERK, SPECIALIST, LEADER)
+LABELS = {
+    CITIZEN: _("Citizen"),
+    CLERK: _("Reception clerk"),
+    SPECIALIST: _("Specialist"),
+    LEADER: _("Leader"),
+}
+
+
+def user_roles(user):
+    """The user's role names, read once per user object (a superuser has them all)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return frozenset()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(ALL)
+        else:
+            cached = frozenset(user.groups.values_list("name", flat=True))
+        user._portal_roles = cached
+    return cached
 
 
 def has_role(user, *roles):
     """True when the user is active and belongs to one of `roles` (a superuser has them all)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=roles).exists()
+    return bool(user_roles(user) & set(roles))
+
+
+def role_required(*roles):
+    """View decorator: anonymous users go to the login page, others without the role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise PermissionDenied(_("Your account cannot open this page."))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

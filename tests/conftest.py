@@ -1,7 +1,33 @@
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of one test never land in var/media or in another test."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2's deliberate slowness protects real passwords, not test ones."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request, settings):
+    """Follow-up tasks run in the test's process, never queued in a shared Redis for nobody.
+
+    Tests marked `celery` talk to a real broker and worker and set their own configuration.
+    """
+    if request.node.get_closest_marker("celery") is None:
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Each test starts in Vietnamese: a request's LocaleMiddleware leaves its language active
+    in the thread, which would otherwise leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

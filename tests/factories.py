@@ -5,7 +5,12 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from dossiers.models import Dossier
+from dossiers.workflow import Status
+from myphong.models import Profile
+from myphong.roles import STAFF as STAFF_ROLES
 from procedures.models import Agency, Procedure, RequiredDocument, Sector
 
 
@@ -64,7 +69,30 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
+        """Staff work for an agency: the default one unless the test gives `agency=`."""
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            # get_or_create: a transactional test's flush removes the migration-made groups.
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
+            if set(extracted) & set(STAFF_ROLES):
+                agency = kwargs.get("agency") or AgencyFactory()
+                Profile.objects.update_or_create(user=self, defaults={"agency": agency})
         if create:
             self.save()
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A dossier waiting for reception; services move it on (never set `status` by hand)."""
+
+    class Meta:
+        model = Dossier
+
+    procedure = factory.SubFactory(ProcedureFactory)
+    agency = factory.LazyAttribute(lambda d: d.procedure.agency)
+    channel = Dossier.Channel.ONLINE
+    status = Status.SUBMITTED
+    applicant_name = "Nguyễn Thị Hoa"
+    applicant_phone = "0912345678"
+    applicant_id_number = "079190000001"
+    applicant_email = "hoa@example.invalid"
+    applicant_address = "Ấp Mỹ Phong, xã Mỹ Phong"
+    submitted_at = factory.LazyFunction(timezone.now)

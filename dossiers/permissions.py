@@ -1,0 +1,76 @@
+"""Who may take which action on a dossier, decided in one place for pages and services alike.
+
+Staff act on their own agency's dossiers (and on dossiers transferred to their agency, where
+the receiving agency records the result and hands the dossier back); a specialist acts only on
+dossiers assigned to them; leaders on everything of their agency; clerks receive and return;
+a citizen on their own dossier only.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from myphong import roles
+from myphong.roles import user_roles
+
+from .workflow import ACTIONS, Status
+
+# What the agency a dossier was transferred to may do with it.
+RECEIVING_AGENCY_ACTIONS = frozenset({"take_back", "record_result"})
+
+
+def user_agency_id(user):
+    profile = getattr(user, "profile", None)
+    return profile.agency_id if profile is not None else None
+
+
+def not_ready(dossier, action_name):
+    """Why the action makes no sense yet (beyond the status), or None when it does."""
+    if action_name in ("send_for_approval", "approve") and not has_result(dossier):
+        return _("Record the result first (its number or a summary).")
+    if action_name == "send_for_approval" and dossier.approval_requested_at is not None:
+        return _("The result was already sent for approval.")
+    if action_name == "approve" and dossier.approved_at is not None:
+        return _("The result is already approved.")
+    if action_name == "resolve" and dossier.approved_at is None:
+        return _("The leader has not approved the result yet.")
+    return None
+
+
+def has_result(dossier):
+    return bool(dossier.result_number or dossier.result_summary)
+
+
+def may(user, dossier, action_name, check_ready=True):
+    """True when `user` may take the action on `dossier` now (status, role, agency, assignment).
+
+    With check_ready=False, only whether the action is theirs to take: what must be done
+    first (`not_ready`) is left out, so the caller can say that instead.
+    """
+    action = ACTIONS[action_name]
+    if dossier.status not in action.sources:
+        return False
+    if check_ready and not_ready(dossier, action_name) is not None:
+        return False
+    held = user_roles(user) & action.roles
+    if not held:
+        return False
+    if user.is_superuser:
+        return True
+    if held == {roles.CITIZEN}:
+        return dossier.applicant_id is not None and dossier.applicant_id == user.pk
+    agency_id = user_agency_id(user)
+    if agency_id is None:
+        return False
+    if agency_id != dossier.agency_id:
+        return (
+            dossier.status == Status.TRANSFERRED
+            and agency_id == dossier.transferred_to_id
+            and action_name in RECEIVING_AGENCY_ACTIONS
+        )
+    if held == {roles.SPECIALIST} and action.assignee_only:
+        return dossier.assigned_to_id == user.pk
+    return True
+
+
+def allowed_actions(user, dossier):
+    """The names of the actions `user` may take on `dossier` now, in the table's order."""
+    return [name for name in ACTIONS if may(user, dossier, name)]

@@ -1,0 +1,716 @@
+"""Every change of a dossier's state: one function per action, atomic, recording a DossierEvent.
+
+Nothing else writes `Dossier.status`. Each action locks the dossier's row, checks the workflow
+table, saves, records who did what and why, and asks (after the commit) for the slips and
+notifications that follow. If the broker is down the dossier is still saved: the follow-up work is
+retried by a periodic task or done when first asked for.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from myphong import roles
+from myphong.models import person_name
+
+from . import codes, deadlines, permissions
+from .models import Attachment, Dossier, DossierEvent, DossierPaper, Slip
+from .workflow import ACTIONS, Status, is_allowed
+
+log = logging.getLogger(__name__)
+
+
+class ActionRefused(Exception):
+    """The action is not possible now; `message` says why, in the user's language."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    phone: str
+    id_number: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class PaperCount:
+    """A paper handed in at the counter, with its counts, for the receipt's table."""
+
+    name: str
+    originals: int = 0
+    copies: int = 0
+    certified_copies: int = 0
+    required_document_id: int | None = None
+
+
+def actor_name(user):
+    if user is None or not user.is_authenticated:
+        return ""
+    return person_name(user)
+
+
+def _record(dossier, action, actor, from_status, note="", data=None, at=None):
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        from_status=from_status or "",
+        to_status=dossier.status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=actor_name(actor),
+        at=at or timezone.now(),
+        note=note,
+        data=data or {},
+    )
+
+
+def _locked(dossier, expected_version=None):
+    """The dossier's row, locked until the transaction ends.
+
+    With `expected_version` (from the form the user saw), a change someone else saved meanwhile
+    is refused instead of silently overwritten.
+    """
+    locked = (
+        Dossier.objects.select_for_update().select_related("procedure", "agency").get(pk=dossier.pk)
+    )
+    if expected_version is not None and locked.version != int(expected_version):
+        raise ActionRefused(
+            gettext_lazy(
+                "Someone else changed this dossier while you were working on it. "
+                "The page now shows the latest state; please check and try again."
+            )
+        )
+    return locked
+
+
+def _authorize(dossier, user, action):
+    """Refuse with a clear message when `user` may not take `action` on `dossier` now."""
+    if user is None:  # the system itself (a periodic task, a calendar change)
+        return
+    if not permissions.may(user, dossier, action, check_ready=False):
+        raise ActionRefused(
+            gettext_lazy("You cannot “%(action)s” on this dossier while it is “%(status)s”.")
+            % {"action": ACTIONS[action].label, "status": Status(dossier.status).label}
+        )
+    reason = permissions.not_ready(dossier, action)
+    if reason is not None:
+        raise ActionRefused(reason)
+
+
+def _move(dossier, to_status, action, actor, note="", data=None, at=None):
+    """Change the status if the workflow table allows it, and record the event."""
+    from_status = dossier.status
+    if not is_allowed(from_status, to_status):
+        raise ActionRefused(
+            gettext_lazy("A dossier that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to_status).label}
+        )
+    dossier.status = to_status
+    dossier.version += 1
+    dossier.save()
+    return _record(dossier, action, actor, from_status, note, data, at)
+
+
+def _after_commit(kind, dossier, event):
+    """Slip and notification for an event, queued when the transaction commits.
+
+    robust=True: a failure there is logged and never breaks the action already committed.
+    """
+    transaction.on_commit(lambda: _follow_up(kind, dossier.pk, event.pk), robust=True)
+
+
+def _follow_up(kind, dossier_id, event_id):
+    from . import tasks  # tasks call back into services: import at use, not at load
+
+    tasks.follow_up(kind, dossier_id, event_id)
+
+
+def _start_clock(dossier, at):
+    procedure = dossier.procedure
+    dossier.clock_started_at = at
+    dossier.due_at = deadlines.due_at(
+        at,
+        procedure.processing_time,
+        procedure.processing_time_unit,
+        deadlines.default_calendar(dossier.agency),
+    )
+
+
+# --- Intake -------------------------------------------------------------------------------
+
+
+def submit_online(procedure, citizen, applicant, request="", token=None, pending_uploads=()):
+    """A citizen's online dossier: it waits as `submitted` until a clerk checks it.
+
+    `pending_uploads` are checked PendingUpload rows of the form; they become attachments.
+    Submitting the same form twice (same `token`) returns the first dossier.
+    """
+    if not procedure.allows_online_submission:
+        raise ActionRefused(gettext_lazy("This procedure cannot be submitted online."))
+    if token is not None:
+        existing = Dossier.objects.filter(intake_token=token).first()
+        if existing is not None:
+            return existing
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                procedure=procedure,
+                agency=procedure.agency,
+                channel=Dossier.Channel.ONLINE,
+                status=Status.SUBMITTED,
+                applicant=citizen,
+                applicant_name=applicant.name,
+                applicant_phone=applicant.phone,
+                applicant_id_number=applicant.id_number,
+                applicant_email=applicant.email,
+                applicant_address=applicant.address,
+                request=request,
+                intake_token=token,
+                submitted_at=now,
+            )
+            for order, upload in enumerate(pending_uploads, start=1):
+                _attach_pending(dossier, upload, citizen, Attachment.Kind.APPLICATION)
+                DossierPaper.objects.create(
+                    dossier=dossier,
+                    required_document=upload.required_document,
+                    name=upload.required_document.name,
+                    copies=1,
+                    order=order,
+                )
+            event = _record(dossier, "submit", citizen, "", at=now)
+            _after_commit("submitted", dossier, event)
+    except IntegrityError:
+        # The same form arrived twice at once: the other request made the dossier.
+        existing = Dossier.objects.filter(intake_token=token).first() if token else None
+        if existing is None:
+            raise
+        return existing
+    return dossier
+
+
+def _attach_pending(dossier, upload, user, kind):
+    attachment = Attachment(
+        dossier=dossier,
+        required_document=upload.required_document,
+        kind=kind,
+        original_name=upload.original_name,
+        size=upload.size,
+        content_type=upload.content_type,
+        sha256=upload.sha256,
+        uploaded_by=user,
+    )
+    with upload.file.open("rb") as source:
+        attachment.file.save(upload.original_name, source, save=False)
+    attachment.save()
+    upload.file.delete(save=False)
+    upload.delete()
+    return attachment
+
+
+def accept(dossier, clerk, note="", expected_version=None):
+    """The clerk accepts a complete dossier: code, receipt and due times, receipt (Form 01)."""
+    with transaction.atomic():
+        dossier = _locked(dossier, expected_version)
+        if dossier.status != Status.SUBMITTED:
+            raise ActionRefused(
+                gettext_lazy("Only a dossier waiting for reception can be accepted.")
+            )
+        _authorize(dossier, clerk, "accept")
+        now = timezone.now()
+        _receive(dossier, clerk, now)
+        event = _move(dossier, Status.RECEIVED, "accept", clerk, note, _due_data(dossier), at=now)
+        _after_commit("accepted", dossier, event)
+    return dossier
+
+
+def _receive(dossier, clerk, now):
+    dossier.code = codes.issue_code(dossier.agency, now)
+    dossier.received_at = now
+    dossier.received_by = clerk
+    _start_clock(dossier, now)
+
+
+def _due_data(dossier):
+    return {"due_at": dossier.due_at.isoformat() if dossier.due_at else None}
+
+
+def register_at_counter(
+    procedure, clerk, applicant, papers, request="", sets=1, token=None, scans=()
+):
+    """A dossier handed in at the counter is accepted at once (Form 01 is printed).
+
+    `papers` are PaperCount rows; `scans` are (required_document or None, UploadedFile, checked
+    file info) triples. Saving the same form twice (same `token`) returns the first dossier.
+    """
+    if roles.CLERK not in permissions.user_roles(clerk):
+        raise ActionRefused(gettext_lazy("Only a reception clerk registers dossiers."))
+    if token is not None:
+        existing = Dossier.objects.filter(intake_token=token).first()
+        if existing is not None:
+            return existing
+    agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            dossier = Dossier(
+                procedure=procedure,
+                agency=agency or procedure.agency,
+                channel=Dossier.Channel.COUNTER,
+                status=Status.RECEIVED,
+                applicant_name=applicant.name,
+                applicant_phone=applicant.phone,
+                applicant_id_number=applicant.id_number,
+                applicant_email=applicant.email,
+                applicant_address=applicant.address,
+                request=request,
+                sets=sets,
+                intake_token=token,
+                submitted_at=now,
+            )
+            _receive(dossier, clerk, now)
+            dossier.save()
+            DossierPaper.objects.bulk_create(
+                DossierPaper(
+                    dossier=dossier,
+                    required_document_id=p.required_document_id,
+                    name=p.name,
+                    originals=p.originals,
+                    copies=p.copies,
+                    certified_copies=p.certified_copies,
+                    order=order,
+                )
+                for order, p in enumerate(papers, start=1)
+            )
+            for document, upload, info in scans:
+                store_attachment(
+                    dossier, document, upload, info, clerk, Attachment.Kind.APPLICATION
+                )
+            event = _record(dossier, "accept", clerk, "", data=_due_data(dossier), at=now)
+            _after_commit("accepted", dossier, event)
+    except IntegrityError:
+        existing = Dossier.objects.filter(intake_token=token).first() if token else None
+        if existing is None:
+            raise
+        return existing
+    return dossier
+
+
+def store_attachment(dossier, document, upload, info, user, kind):
+    """Save a checked upload (`info` from dossiers.uploads.check_upload) as an attachment."""
+    attachment = Attachment(
+        dossier=dossier,
+        required_document=document,
+        kind=kind,
+        original_name=info.name,
+        size=info.size,
+        content_type=info.content_type,
+        sha256=info.sha256,
+        uploaded_by=user,
+    )
+    upload.seek(0)
+    attachment.file.save(info.name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def request_supplement(dossier, actor, items, reason, expected_version=None):
+    """Ask once, completely, for what is missing (Form 02); the legal clock stops.
+
+    `items` is a list of what to add (one line each), printed on Form 02 and shown to the citizen.
+    """
+    items = [item.strip() for item in items if item and item.strip()]
+    if not items:
+        raise ActionRefused(gettext_lazy("List at least one paper the applicant must add."))
+    with transaction.atomic():
+        dossier = _locked(dossier, expected_version)
+        _authorize(dossier, actor, "request_supplement")
+        if dossier.supplement_requested:
+            raise ActionRefused(
+                gettext_lazy(
+                    "Supplements were already requested for this dossier: the office asks once, "
+                    "completely."
+                )
+            )
+        if dossier.received_at is not None:
+            calendar = deadlines.default_calendar(dossier.agency)
+            window_end = calendar.add_working_time(
+                dossier.received_at, 3 * calendar.working_day_length
+            )
+            if timezone.now() > window_end:
+                raise ActionRefused(
+                    gettext_lazy(
+                        "Supplements can be requested only within 3 working days of receipt."
+                    )
+                )
+        dossier.supplement_requested = True
+        event = _move(
+            dossier,
+            Status.AWAITING_SUPPLEMENT,
+            "request_supplement",
+            actor,
+            note=reason,
+            data={"items": items},
+        )
+        _after_commit("supplement_requested", dossier, event)
+    return dossier
+
+
+def refuse(dossier, clerk, reason, expected_version=None):
+    """Refuse to receive the dossier, with the reason (Form 03)."""
+    if not (reason or "").strip():
+        raise ActionRefused(gettext_lazy("Give the reason for refusing the dossier."))
+    with transaction.atomic():
+        dossier = _locked(dossier, expected_version)
+        if dossier.received_at is not None:
+            raise ActionRefused(gettext_lazy("A dossier already received cannot be refused."))
+        _authorize(dossier, clerk, "refuse")
+        event = _move(dossier, Status.REJECTED, "refuse", clerk, note=reason.strip())
+        _after_commit("refused", dossier, event)
+    return dossier
+
+
+def add_supplement(dossier, citizen, pending_uploads, note=""):
+    """The applicant hands in what was asked for; the dossier goes back to the office.
+
+    A dossier not yet received goes back to the clerk's queue; a received one goes back to work
+    and its legal time restarts (or resumes) by the rule in settings.
+    """
+    with transaction.atomic():
+        dossier = _locked(dossier)
+        if dossier.status != Status.AWAITING_SUPPLEMENT:
+            raise ActionRefused(gettext_lazy("This dossier is not waiting for supplements."))
+        _authorize(dossier, citizen, "supplement")
+        for upload in pending_uploads:
+            _attach_pending(dossier, upload, citizen, Attachment.Kind.SUPPLEMENT)
+        now = timezone.now()
+        if dossier.received_at is None:
+            event = _move(dossier, Status.SUBMITTED, "supplement", citizen, note, at=now)
+        else:
+            paused_at = (
+                dossier.events.filter(action="request_supplement").order_by("-at").first().at
+            )
+            dossier.due_at = deadlines.due_after_supplement(
+                dossier.clock_started_at,
+                dossier.procedure.processing_time,
+                dossier.procedure.processing_time_unit,
+                paused_at,
+                now,
+                current_due=dossier.due_at,
+                calendar=deadlines.default_calendar(dossier.agency),
+            )
+            dossier.clock_started_at = now
+            event = _move(
+                dossier, Status.IN_PROGRESS, "supplement", citizen, note, _due_data(dossier), now
+            )
+        _after_commit("supplemented", dossier, event)
+    return dossier
+
+
+def ensure_slip(dossier, form, event=None):
+    """The stored PDF of `form` for this dossier (and event), rendered now if missing."""
+    from . import receipts
+
+    slip = Slip.objects.filter(dossier=dossier, form=form, event=event).first()
+    if slip is not None:
+        return slip
+    return receipts.render_slip(dossier, form, event)
+
+
+def record_due_moved(moves, reason):
+    """A calendar change delayed these dossiers: store each new due time, record it, tell them.
+
+    `moves` is a list of (dossier, old_due, new_due); run inside the calendar change's
+    transaction. The status does not change, so the events keep it on both sides.
+    """
+    now = timezone.now()
+    dossiers = []
+    events = []
+    for dossier, old_due, new_due in moves:
+        dossier.due_at = new_due
+        dossier.version += 1
+        dossiers.append(dossier)
+        events.append(
+            DossierEvent(
+                dossier=dossier,
+                action="due_moved",
+                from_status=dossier.status,
+                to_status=dossier.status,
+                at=now,
+                note=reason,
+                data={"old_due_at": old_due.isoformat(), "due_at": new_due.isoformat()},
+            )
+        )
+    Dossier.objects.bulk_update(dossiers, ["due_at", "version"], batch_size=1000)
+    for event in DossierEvent.objects.bulk_create(events, batch_size=1000):
+        _after_commit("due_moved", event.dossier, event)
+
+
+# --- The back office ------------------------------------------------------------------------
+
+
+def _begin(dossier, user, action, expected_version):
+    """Lock the row, check the version the user saw, and check the user may act."""
+    dossier = _locked(dossier, expected_version)
+    _authorize(dossier, user, action)
+    return dossier
+
+
+def assign(dossier, actor, specialist, note="", expected_version=None):
+    """A leader or clerk gives the dossier to a specialist of the agency (or another one)."""
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "assign", expected_version)
+        if not (
+            specialist.is_active
+            and roles.SPECIALIST in permissions.user_roles(specialist)
+            and permissions.user_agency_id(specialist) == dossier.agency_id
+        ):
+            raise ActionRefused(
+                gettext_lazy("Choose a specialist of the agency that handles this dossier.")
+            )
+        previous = dossier.assigned_to
+        dossier.assigned_to = specialist
+        dossier.version += 1
+        dossier.save()
+        data = {"to": actor_name(specialist), "to_id": specialist.pk}
+        if previous is not None:
+            data.update({"from": actor_name(previous), "from_id": previous.pk})
+        event = _record(dossier, "assign", actor, dossier.status, note, data)
+        _after_commit("assigned", dossier, event)
+    return dossier
+
+
+def start_processing(dossier, actor, note="", expected_version=None):
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "start", expected_version)
+        _move(dossier, Status.IN_PROGRESS, "start", actor, note)
+    return dossier
+
+
+def request_payment(dossier, actor, amount, note="", expected_version=None):
+    """Ask the applicant to pay the fee; the legal clock stops until it is paid."""
+    if amount is None or int(amount) <= 0:
+        raise ActionRefused(gettext_lazy("Enter the amount to pay, in đồng."))
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "request_payment", expected_version)
+        dossier.clock_paused_at = timezone.now()
+        event = _move(
+            dossier,
+            Status.AWAITING_PAYMENT,
+            "request_payment",
+            actor,
+            note,
+            {"amount": int(amount)},
+            at=dossier.clock_paused_at,
+        )
+        _after_commit("payment_requested", dossier, event)
+    return dossier
+
+
+def confirm_payment(dossier, actor, note="", expected_version=None):
+    """The fee is paid: the clock runs again and the due time moves by the time spent waiting."""
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "confirm_payment", expected_version)
+        now = timezone.now()
+        calendar = deadlines.default_calendar(dossier.agency)
+        paused_at = dossier.clock_paused_at or now
+        remaining = calendar.working_time_between(paused_at, dossier.due_at)
+        if remaining > timedelta(0):
+            dossier.due_at = calendar.add_working_time(max(now, paused_at), remaining)
+        dossier.clock_paused_at = None
+        _move(dossier, Status.IN_PROGRESS, "confirm_payment", actor, note, _due_data(dossier), now)
+    return dossier
+
+
+def transfer_to_agency(dossier, actor, agency, note="", expected_version=None):
+    """Liên thông: the other agency sees the dossier in its queue until it hands it back."""
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "transfer", expected_version)
+        if agency is None or agency.pk == dossier.agency_id:
+            raise ActionRefused(gettext_lazy("Choose another agency to transfer the dossier to."))
+        dossier.transferred_to = agency
+        event = _move(
+            dossier,
+            Status.TRANSFERRED,
+            "transfer",
+            actor,
+            note,
+            {"agency": agency.name, "agency_code": agency.code},
+        )
+        _after_commit("transferred", dossier, event)
+    return dossier
+
+
+def take_back(dossier, actor, note="", expected_version=None):
+    """The dossier comes back from the agency it was transferred to."""
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "take_back", expected_version)
+        agency = dossier.transferred_to
+        dossier.transferred_to = None
+        _move(
+            dossier,
+            Status.IN_PROGRESS,
+            "take_back",
+            actor,
+            note,
+            {"agency": agency.name if agency else ""},
+        )
+    return dossier
+
+
+def record_result(
+    dossier, actor, number="", date=None, summary="", upload=None, info=None, expected_version=None
+):
+    """The result (its number, date, a scan); recording it again needs a new approval."""
+    if not ((number or "").strip() or (summary or "").strip()):
+        raise ActionRefused(gettext_lazy("Enter the result's number or a summary."))
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "record_result", expected_version)
+        dossier.result_number = number
+        dossier.result_date = date
+        dossier.result_summary = summary
+        dossier.approved_by = None
+        dossier.approved_at = None
+        dossier.approval_requested_at = None
+        dossier.version += 1
+        dossier.save()
+        data = {"number": number, "date": date.isoformat() if date else None}
+        if upload is not None:
+            attachment = store_attachment(
+                dossier, None, upload, info, actor, Attachment.Kind.RESULT
+            )
+            data["attachment"] = attachment.pk
+        _record(dossier, "record_result", actor, dossier.status, summary, data)
+    return dossier
+
+
+def send_for_approval(dossier, actor, note="", expected_version=None):
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "send_for_approval", expected_version)
+        dossier.approval_requested_at = timezone.now()
+        dossier.version += 1
+        dossier.save()
+        event = _record(dossier, "send_for_approval", actor, dossier.status, note)
+        _after_commit("approval_requested", dossier, event)
+    return dossier
+
+
+def approve(dossier, leader, note="", expected_version=None):
+    """The leader approves and signs the result."""
+    with transaction.atomic():
+        dossier = _begin(dossier, leader, "approve", expected_version)
+        now = timezone.now()
+        dossier.approved_by = leader
+        dossier.approved_at = now
+        dossier.approval_requested_at = dossier.approval_requested_at or now
+        dossier.version += 1
+        dossier.save()
+        _record(dossier, "approve", leader, dossier.status, note, at=now)
+    return dossier
+
+
+def mark_resolved(dossier, actor, note="", expected_version=None):
+    """The signed result is ready: timeliness is judged now, against the promised due time."""
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "resolve", expected_version)
+        now = timezone.now()
+        dossier.resolved_at = now
+        timeliness = deadlines.timeliness(now, dossier.promised_due_at)
+        event = _move(
+            dossier, Status.RESOLVED, "resolve", actor, note, {"timeliness": timeliness}, now
+        )
+        _after_commit("resolved", dossier, event)
+    return dossier
+
+
+def mark_returned(dossier, clerk, collected_by, method, note="", expected_version=None):
+    """The clerk hands the result over and records who collected it, when and how."""
+    if not (collected_by or "").strip():
+        raise ActionRefused(gettext_lazy("Write who collected the result."))
+    if method not in Dossier.ReturnMethod.values:
+        raise ActionRefused(gettext_lazy("Choose how the result was returned."))
+    with transaction.atomic():
+        dossier = _begin(dossier, clerk, "return", expected_version)
+        now = timezone.now()
+        dossier.returned_at = now
+        dossier.returned_to = collected_by.strip()
+        dossier.return_method = method
+        event = _move(
+            dossier,
+            Status.RETURNED,
+            "return",
+            clerk,
+            note,
+            {"collected_by": dossier.returned_to, "method": method},
+            now,
+        )
+        _after_commit("returned", dossier, event)
+    return dossier
+
+
+def stop_processing(dossier, actor, reason, expected_version=None):
+    if not (reason or "").strip():
+        raise ActionRefused(gettext_lazy("Give the reason for stopping."))
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "stop", expected_version)
+        event = _move(dossier, Status.STOPPED, "stop", actor, reason.strip())
+        _after_commit("stopped", dossier, event)
+    return dossier
+
+
+def withdraw(dossier, user, reason="", expected_version=None):
+    """The applicant withdraws the dossier (online, or at the counter through the clerk)."""
+    with transaction.atomic():
+        dossier = _begin(dossier, user, "withdraw", expected_version)
+        event = _move(dossier, Status.WITHDRAWN, "withdraw", user, (reason or "").strip())
+        _after_commit("withdrawn", dossier, event)
+    return dossier
+
+
+def reschedule(dossier, actor, new_due, reason, expected_version=None):
+    """Form 04: apologise and set a new appointment — once, and in time (Decree 61 art. 19).
+
+    Statistics keep judging timeliness against the due time promised before the apology.
+    """
+    if not (reason or "").strip():
+        raise ActionRefused(gettext_lazy("Give the reason for the delay."))
+    with transaction.atomic():
+        dossier = _begin(dossier, actor, "reschedule", expected_version)
+        now = timezone.now()
+        try:
+            new_due = deadlines.reschedule(
+                dossier.due_at,
+                new_due,
+                now=now,
+                already_rescheduled=dossier.due_before_apology is not None,
+                calendar=deadlines.default_calendar(dossier.agency),
+            )
+        except deadlines.ReschedulingRefused as refused:
+            raise ActionRefused(refused.message) from None
+        old_due = dossier.due_at
+        dossier.due_before_apology = old_due
+        dossier.due_at = new_due
+        event = _record_with_version(
+            dossier,
+            "reschedule",
+            actor,
+            reason.strip(),
+            {"old_due_at": old_due.isoformat(), "due_at": new_due.isoformat()},
+            now,
+        )
+        _after_commit("rescheduled", dossier, event)
+    return dossier
+
+
+def _record_with_version(dossier, action, actor, note, data, at):
+    dossier.version += 1
+    dossier.save()
+    return _record(dossier, action, actor, dossier.status, note, data, at)
