@@ -1,0 +1,179 @@
+"""Messages to the applicant about their dossier: an email and a text message, each sent once.
+
+The messages are Vietnamese (templates/emails/: `<kind>_subject.txt`, `<kind>.txt` and the short
+`<kind>_sms.txt`), for the events that give the applicant a form: acceptance (Form 01), a
+supplement request (Form 02) and a refusal (Form 03). They carry the dossier code and the
+appointment; never the applicant's ID number (the templates are not even given it), and their link
+is the public lookup page, which asks for a second factor before it says anything.
+
+Emails go through Django's email backend (console in development, SMTP by settings). Text messages
+go through `settings.SMS_BACKEND`, a class with `send(phone, text)`: the default only logs, and a
+provider's backend can be plugged in later without touching this module.
+
+"At most once" is kept by one Notification row per event and channel, locked while sending: a
+retried task or the periodic catch-up finds it sent and does nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+
+from .models import Notification
+from .receipts import Moment, lookup_url, promised_due
+
+log = logging.getLogger(__name__)
+
+# The event kinds (tasks.follow_up) the applicant is told about.
+KINDS = ("accepted", "supplement_requested", "refused")
+# After this many failed attempts a message is left to a person (its last_error says why).
+MAX_ATTEMPTS = 10
+
+
+class LoggingSmsBackend:
+    """Writes text messages to the log instead of sending them (development, or no provider yet)."""
+
+    def send(self, phone, text):
+        log.info("text message to %s: %s", mask_phone(phone), text)
+
+
+def get_sms_backend():
+    """An instance of the backend named by settings.SMS_BACKEND."""
+    return import_string(settings.SMS_BACKEND)()
+
+
+def mask_phone(phone):
+    """ "0912345678" → "0912***678": enough to tell messages apart in a log, not to call anyone."""
+    phone = (phone or "").strip()
+    if len(phone) <= 6:
+        return "***"
+    return f"{phone[:4]}***{phone[-3:]}"
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+
+
+def message_context(kind, dossier, event):
+    """What the message templates may print. Deliberately no dossier object: the ID number and
+    anything else not listed here cannot end up in a message by a template's mistake."""
+    agency = dossier.agency
+    return {
+        "kind": kind,
+        "applicant_name": dossier.applicant_name,
+        "code": dossier.code or "",
+        "lookup_url": lookup_url(dossier.code) if dossier.code else "",
+        "portal_url": settings.PORTAL_BASE_URL,
+        "procedure_name": dossier.procedure.name,
+        "agency_name": agency.name,
+        "submitted": Moment.of(dossier.submitted_at),
+        "received": Moment.of(dossier.received_at),
+        "due": Moment.of(promised_due(dossier, event)),
+        "was_received": dossier.received_at is not None,
+        "clock_restarts": settings.DEADLINE_SUPPLEMENT_RULE == "restart",
+        "items": list((event.data or {}).get("items", [])),
+        "reason": event.note,
+        "contact": {
+            "where": agency.address or settings.PORTAL_ADDRESS,
+            "phone": agency.phone or settings.PORTAL_HOTLINE,
+            "email": settings.PORTAL_EMAIL,
+        },
+    }
+
+
+def build_email(kind, dossier, event):
+    """The Vietnamese email for an event kind ("accepted", "supplement_requested", "refused")."""
+    if kind not in KINDS:
+        raise ValueError(f"no email for {kind!r}")
+    with translation.override("vi"):
+        context = message_context(kind, dossier, event)
+        subject = render_to_string(f"emails/{kind}_subject.txt", context)
+        body = render_to_string(f"emails/{kind}.txt", context)
+    # A header cannot hold a line break.
+    return Email(" ".join(subject.split()), body.strip() + "\n")
+
+
+def build_sms(kind, dossier, event):
+    """The short Vietnamese text message for an event kind."""
+    if kind not in KINDS:
+        raise ValueError(f"no text message for {kind!r}")
+    with translation.override("vi"):
+        text = render_to_string(f"emails/{kind}_sms.txt", message_context(kind, dossier, event))
+    return " ".join(text.split())
+
+
+class NotificationFailed(Exception):
+    """Sending on one or more channels failed; each failure is recorded on its Notification."""
+
+
+def notify(kind, event):
+    """Send the event's email (when the applicant gave an address) and text message, each once.
+
+    Returns the channels sent now. A channel that fails does not stop the other; the failure is
+    recorded and NotificationFailed is raised at the end so the caller retries.
+    """
+    dossier = event.dossier
+    channels = []
+    if dossier.applicant_email:
+        channels.append((Notification.Channel.EMAIL, dossier.applicant_email, _send_email))
+    if dossier.applicant_phone:
+        channels.append((Notification.Channel.SMS, dossier.applicant_phone, _send_sms))
+    sent, failed = [], []
+    for channel, recipient, send in channels:
+        try:
+            if _send_once(kind, event, channel, recipient, send):
+                sent.append(channel)
+        except Exception:
+            log.exception("%s about event %s of dossier %s failed", channel, event.pk, dossier.pk)
+            failed.append(channel)
+    if failed:
+        raise NotificationFailed(f"event {event.pk}: {', '.join(failed)} not sent")
+    return sent
+
+
+def _send_email(kind, event, recipient):
+    email = build_email(kind, event.dossier, event)
+    EmailMessage(
+        email.subject,
+        email.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [recipient],
+        headers={"Auto-Submitted": "auto-generated"},
+    ).send()
+
+
+def _send_sms(kind, event, recipient):
+    get_sms_backend().send(recipient, build_sms(kind, event.dossier, event))
+
+
+def _send_once(kind, event, channel, recipient, send):
+    """Send unless already sent; True when sent now. The row stays locked while sending, so two
+    workers never both send; a failure is recorded (attempts, last_error) and raised."""
+    Notification.objects.get_or_create(
+        event=event, channel=channel, defaults={"recipient": recipient}
+    )
+    error = None
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().get(event=event, channel=channel)
+        if row.sent_at is not None:
+            return False
+        row.attempts += 1
+        try:
+            send(kind, event, row.recipient)
+        except Exception as exc:
+            error = exc
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            row.sent_at = timezone.now()
+            row.last_error = ""
+        row.save(update_fields=["attempts", "last_error", "sent_at"])
+    if error is not None:
+        raise error
+    return True
