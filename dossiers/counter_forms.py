@@ -1,0 +1,180 @@
+"""Forms of the one-stop counter: register a paper dossier, review an online one."""
+
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import uploads
+from .services import Applicant, PaperCount
+
+PHONE = re.compile(r"^0\d{9}$")
+ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
+
+
+def normalize_phone(value):
+    """ "+84 912 345 678", "0912.345.678" → "0912345678"; raises ValidationError otherwise."""
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not PHONE.match(digits):
+        raise ValidationError(_("Enter a phone number of 10 digits starting with 0."))
+    return digits
+
+
+class ApplicantFields(forms.Form):
+    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
+    applicant_phone = forms.CharField(label=_("Phone"), max_length=20)
+    applicant_id_number = forms.CharField(
+        label=_("ID card number"),
+        max_length=20,
+        required=False,
+        help_text=_("12 digits (citizen ID card) or 9 digits (old ID card)."),
+    )
+    applicant_email = forms.EmailField(label=_("Email"), required=False)
+    applicant_address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+    def clean_applicant_name(self):
+        name = " ".join(self.cleaned_data["applicant_name"].split())
+        if len(name) < 2:
+            raise ValidationError(_("Enter the applicant's full name."))
+        return name
+
+    def clean_applicant_phone(self):
+        return normalize_phone(self.cleaned_data["applicant_phone"])
+
+    def clean_applicant_id_number(self):
+        value = re.sub(r"\s", "", self.cleaned_data["applicant_id_number"])
+        if value and not ID_NUMBER.match(value):
+            raise ValidationError(_("An ID card number has 12 digits (or 9 for an old card)."))
+        return value
+
+    def applicant(self):
+        data = self.cleaned_data
+        return Applicant(
+            name=data["applicant_name"],
+            phone=data["applicant_phone"],
+            id_number=data["applicant_id_number"],
+            email=data["applicant_email"],
+            address=data["applicant_address"],
+        )
+
+
+class CounterIntakeForm(ApplicantFields):
+    """The counter page: applicant, papers ticked with their counts, optional scans, Save."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_text = forms.CharField(
+        label=_("Request"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    sets = forms.IntegerField(label=_("Number of sets"), min_value=1, max_value=20, initial=1)
+
+    def __init__(self, *args, procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure = procedure
+        self.documents = list(procedure.documents.all())
+        for document in self.documents:
+            prefix = f"paper_{document.pk}"
+            self.fields[f"{prefix}_received"] = forms.BooleanField(
+                label=document.name, required=False, initial=document.is_required
+            )
+            for suffix, label, initial in (
+                ("originals", _("Originals"), document.originals),
+                ("copies", _("Copies"), document.copies),
+                ("certified", _("Certified copies"), 0),
+            ):
+                self.fields[f"{prefix}_{suffix}"] = forms.IntegerField(
+                    label=label, min_value=0, max_value=99, initial=initial, required=False
+                )
+            self.fields[f"{prefix}_scan"] = forms.FileField(
+                label=_("Scan (PDF, JPEG or PNG)"), required=False
+            )
+
+    def paper_rows(self):
+        """The bound fields of each paper, for the table on the page."""
+        for document in self.documents:
+            prefix = f"paper_{document.pk}"
+            yield {
+                "document": document,
+                "received": self[f"{prefix}_received"],
+                "counts": [self[f"{prefix}_{s}"] for s in ("originals", "copies", "certified")],
+                "scan": self[f"{prefix}_scan"],
+            }
+
+    def clean(self):
+        data = super().clean()
+        self.checked_scans = []
+        total = 0
+        missing = []
+        for document in self.documents:
+            prefix = f"paper_{document.pk}"
+            received = data.get(f"{prefix}_received")
+            if document.is_required and not received:
+                missing.append(document.name)
+            if received and not any(
+                data.get(f"{prefix}_{s}") for s in ("originals", "copies", "certified")
+            ):
+                self.add_error(
+                    f"{prefix}_originals", _("Write how many originals or copies were received.")
+                )
+            scan = data.get(f"{prefix}_scan")
+            if scan:
+                try:
+                    info = uploads.check_upload(scan)
+                except ValidationError as exc:
+                    self.add_error(f"{prefix}_scan", exc)
+                    continue
+                total += info.size
+                self.checked_scans.append((document, scan, info))
+        if missing:
+            raise ValidationError(
+                _(
+                    "These required papers are not ticked: %(papers)s. Ask the applicant for "
+                    "them once, completely, or refuse the dossier."
+                ),
+                params={"papers": "; ".join(missing)},
+            )
+        if total > uploads.MAX_DOSSIER_BYTES:
+            raise ValidationError(_("The scans together are larger than 50 MB."))
+        return data
+
+    def papers(self):
+        data = self.cleaned_data
+        return [
+            PaperCount(
+                name=document.name,
+                originals=data.get(f"paper_{document.pk}_originals") or 0,
+                copies=data.get(f"paper_{document.pk}_copies") or 0,
+                certified_copies=data.get(f"paper_{document.pk}_certified") or 0,
+                required_document_id=document.pk,
+            )
+            for document in self.documents
+            if data.get(f"paper_{document.pk}_received")
+        ]
+
+
+class VersionedActionForm(forms.Form):
+    """Carries the version of the dossier the user saw, so concurrent changes are caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SupplementRequestForm(VersionedActionForm):
+    items = forms.CharField(
+        label=_("Papers to add or complete (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def item_list(self):
+        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+
+
+class RefusalForm(VersionedActionForm):
+    reason = forms.CharField(
+        label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 3})
+    )

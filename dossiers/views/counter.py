@@ -1,0 +1,149 @@
+"""The one-stop counter: register a paper dossier in under a minute, check online dossiers."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from myphong import roles
+from procedures.models import Procedure
+
+from .. import services
+from ..counter_forms import CounterIntakeForm, RefusalForm, SupplementRequestForm
+from ..selectors import reception_queue, visible_dossiers
+from ..workflow import Status
+
+clerk_only = roles.role_required(roles.CLERK)
+
+
+def _counter_procedures():
+    return Procedure.objects.filter(is_active=True, accepts_counter=True).select_related("sector")
+
+
+@clerk_only
+def intake(request):
+    """Pick the procedure by typing, fill the applicant, tick the papers, Save: accepted."""
+    code = request.POST.get("procedure") or request.GET.get("thu-tuc")
+    procedure = None
+    if code:
+        procedure = _counter_procedures().prefetch_related("documents").filter(code=code).first()
+        if procedure is None:
+            messages.error(request, _("Choose a procedure from the list."))
+    form = None
+    if procedure is not None:
+        form = CounterIntakeForm(
+            request.POST or None,
+            request.FILES or None,
+            procedure=procedure,
+            initial={"request_text": procedure.name},
+        )
+        if request.method == "POST" and form.is_valid():
+            dossier = services.register_at_counter(
+                procedure,
+                request.user,
+                form.applicant(),
+                form.papers(),
+                request=form.cleaned_data["request_text"],
+                sets=form.cleaned_data["sets"],
+                token=form.cleaned_data["token"],
+                scans=form.checked_scans,
+            )
+            return redirect("dossiers:counter_receipt", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/counter/intake.html",
+        {"procedures": _counter_procedures(), "procedure": procedure, "form": form},
+    )
+
+
+@clerk_only
+def receipt(request, pk):
+    """After Save: the code, the due time and the receipt ready to print."""
+    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk, received_at__isnull=False)
+    return render(request, "dossiers/counter/receipt.html", {"dossier": dossier})
+
+
+@clerk_only
+def queue(request):
+    """Online dossiers waiting for the clerk's check, oldest first."""
+    return render(
+        request, "dossiers/counter/queue.html", {"dossiers": reception_queue(request.user)}
+    )
+
+
+@clerk_only
+def review(request, pk):
+    """Check an online dossier: accept it, ask once for what is missing, or refuse it."""
+    dossier = get_object_or_404(
+        visible_dossiers(request.user).prefetch_related("attachments", "papers"), pk=pk
+    )
+    supplement_form = SupplementRequestForm(prefix="bs", initial={"version": dossier.version})
+    refusal_form = RefusalForm(prefix="tc", initial={"version": dossier.version})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                services.accept(dossier, request.user, expected_version=request.POST.get("version"))
+                messages.success(request, _("The dossier was accepted."))
+                return redirect("dossiers:counter_receipt", pk=dossier.pk)
+            if action == "supplement":
+                supplement_form = SupplementRequestForm(request.POST, prefix="bs")
+                if supplement_form.is_valid():
+                    services.request_supplement(
+                        dossier,
+                        request.user,
+                        supplement_form.item_list(),
+                        supplement_form.cleaned_data["reason"],
+                        expected_version=supplement_form.cleaned_data["version"],
+                    )
+                    messages.success(request, _("The supplement request was sent."))
+                    return redirect("dossiers:counter_queue")
+            elif action == "refuse":
+                refusal_form = RefusalForm(request.POST, prefix="tc")
+                if refusal_form.is_valid():
+                    services.refuse(
+                        dossier,
+                        request.user,
+                        refusal_form.cleaned_data["reason"],
+                        expected_version=refusal_form.cleaned_data["version"],
+                    )
+                    messages.success(request, _("The dossier was refused."))
+                    return redirect("dossiers:counter_queue")
+            else:
+                raise Http404
+        except services.ActionRefused as refused:
+            messages.error(request, refused.message)
+            return redirect("dossiers:counter_review", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/counter/review.html",
+        {
+            "dossier": dossier,
+            "can_decide": dossier.status == Status.SUBMITTED,
+            "supplement_form": supplement_form,
+            "refusal_form": refusal_form,
+        },
+    )
+
+
+FORM_EVENTS = {"01": "accept", "02": "request_supplement", "03": "refuse"}
+
+
+def slip(request, pk, form):
+    """A form slip (01 receipt, 02 supplement request, 03 refusal) as PDF, for who may see it.
+
+    Rendered on first request if the worker has not done it yet (or is down).
+    """
+    if form not in FORM_EVENTS:
+        raise Http404
+    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
+    event = dossier.events.filter(action=FORM_EVENTS[form]).order_by("-at", "-id").first()
+    if event is None:
+        raise Http404
+    stored = services.ensure_slip(dossier, form, event)
+    response = FileResponse(stored.file.open("rb"), content_type="application/pdf")
+    name = f"mau-{form}-{dossier.code or dossier.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
