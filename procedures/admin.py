@@ -107,8 +107,15 @@ class ProcedureAdmin(admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    _("Imported: %(created)s new procedures, %(updated)s updated.")
-                    % {"created": result.created, "updated": result.updated},
+                    _(
+                        "Imported: %(created)s new procedures, %(updated)s updated, "
+                        "%(unchanged)s unchanged."
+                    )
+                    % {
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
                 )
                 return redirect("admin:procedures_procedure_changelist")
         context = {

@@ -84,6 +84,7 @@ class CatalogueImportError(Exception):
 class ImportResult:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     codes: list = field(default_factory=list)
 
 
@@ -343,20 +344,36 @@ def import_catalogue(rows):
 
     result = ImportResult()
     with transaction.atomic():
-        existing = {p.code: p for p in Procedure.objects.filter(code__in=seen)}
+        existing = {
+            p.code: p for p in Procedure.objects.filter(code__in=seen).prefetch_related("documents")
+        }
         for values, documents in cleaned:
             procedure = existing.get(values["code"])
+            result.codes.append(values["code"])
             if procedure is None:
                 procedure = Procedure(**values)
                 result.created += 1
+            elif _unchanged(procedure, values, documents):
+                result.unchanged += 1
+                continue
             else:
                 for name, value in values.items():
                     setattr(procedure, name, value)
                 result.updated += 1
             procedure.save()
             _sync_documents(procedure, documents)
-            result.codes.append(procedure.code)
     return result
+
+
+def _unchanged(procedure, values, documents):
+    """True when a re-import would write nothing: re-running an import is a no-op."""
+    if any(getattr(procedure, name) != value for name, value in values.items()):
+        return False
+    current = [
+        {"name": d.name, "originals": d.originals, "copies": d.copies, "required": d.is_required}
+        for d in procedure.documents.all()
+    ]
+    return current == documents
 
 
 def _sync_documents(procedure, documents):

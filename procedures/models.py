@@ -1,5 +1,7 @@
 """The public catalogue of administrative procedures (Decree 63/2010 art. 8)."""
 
+from decimal import Decimal
+
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -198,7 +200,7 @@ class Procedure(models.Model):
         """ "5 working days", "4 working hours", "in the day": the one wording every page uses."""
         if self.processing_time_unit == self.TimeUnit.SAME_DAY:
             return gettext("In the day")
-        amount = number_format(self.processing_time.normalize(), use_l10n=True)
+        amount = number_format(Decimal(self.processing_time).normalize(), use_l10n=True)
         if self.processing_time_unit == self.TimeUnit.WORKING_HOUR:
             return gettext("%(amount)s working hours") % {"amount": amount}
         return gettext("%(amount)s working days") % {"amount": amount}

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext
 
+from myphong.models import person_name
+
 register = template.Library()
 
 
@@ -16,3 +18,9 @@ def vnd(amount):
     if amount == 0:
         return gettext("Free")
     return f"{amount:,} đ".replace(",", ".")
+
+
+@register.filter
+def person(user):
+    """A user's name in Vietnamese order ("Nguyễn Thị Lan")."""
+    return person_name(user)

@@ -8,7 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from dossiers import demo
 from myphong import roles
+from myphong.models import Profile
 from procedures.catalogue_io import import_catalogue
 from procedures.models import Agency, Sector
 
@@ -17,10 +19,11 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "demo_catalogue.json"
 # Demo only: printed on screen by `make run`; a deployment creates its own accounts.
 DEMO_ACCOUNTS = [
     # username, full name, role, password
-    ("admin", "Quản trị hệ thống", None, "admin-myphong-2026"),
+    ("admin", "Quản trị Hệ thống", None, "admin-myphong-2026"),
     ("tiepnhan", "Nguyễn Thị Lan", roles.CLERK, "tiepnhan-2026"),
     ("chuyenvien", "Trần Văn Minh", roles.SPECIALIST, "chuyenvien-2026"),
     ("lanhdao", "Lê Quang Hải", roles.LEADER, "lanhdao-2026"),
+    ("congdan@example.invalid", "Nguyễn Thị Hoa", roles.CITIZEN, "congdan-2026"),
 ]
 
 
@@ -36,16 +39,19 @@ class Command(BaseCommand):
                 Sector.objects.update_or_create(code=sector["code"], defaults=sector)
             rows = [(number, self._row(p)) for number, p in enumerate(data["procedures"], 1)]
             result = import_catalogue(rows)
-            created_users = self._accounts()
+            agency = Agency.objects.get(code=data["agencies"][0]["code"])
+            created_users = self._accounts(agency)
+            dossiers = demo.seed(agency)
         self.stdout.write(
-            f"Danh mục: {len(data['sectors'])} lĩnh vực, {result.created + result.updated} thủ tục "
-            f"({result.created} mới)."
+            f"Danh mục: {len(data['sectors'])} lĩnh vực, {len(result.codes)} thủ tục "
+            f"({result.created} mới, {result.updated} cập nhật)."
         )
+        self.stdout.write(f"Hồ sơ mẫu: {dossiers} hồ sơ mới.")
         self.stdout.write("Tài khoản mẫu (tên đăng nhập / mật khẩu / vai trò):")
         for username, full_name, role, password in DEMO_ACCOUNTS:
             mark = " (mới tạo)" if username in created_users else ""
-            label = role or "Admin"
-            self.stdout.write(f"  {username:<12} {password:<20} {label:<11} {full_name}{mark}")
+            label = str(roles.LABELS[role]) if role else "Quản trị"
+            self.stdout.write(f"  {username:<24} {password:<20} {label:<17} {full_name}{mark}")
 
     @staticmethod
     def _row(procedure):
@@ -55,7 +61,7 @@ class Command(BaseCommand):
         return row
 
     @staticmethod
-    def _accounts():
+    def _accounts(agency):
         """Create missing demo accounts; never touch an existing account's password."""
         User = get_user_model()
         created = set()
@@ -68,7 +74,7 @@ class Command(BaseCommand):
                     "last_name": last,
                     "is_staff": role is None,
                     "is_superuser": role is None,
-                    "email": f"{username}@example.invalid",
+                    "email": username if "@" in username else f"{username}@example.invalid",
                 },
             )
             if was_created:
@@ -77,4 +83,8 @@ class Command(BaseCommand):
                 created.add(username)
             if role:
                 user.groups.add(Group.objects.get(name=role))
+            if role == roles.CITIZEN:
+                Profile.objects.get_or_create(user=user, defaults={"phone": "0912345678"})
+            elif role:
+                Profile.objects.get_or_create(user=user, defaults={"agency": agency})
         return created
