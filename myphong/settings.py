@@ -121,6 +121,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+# An unreachable broker host must not hold a citizen's request: fail fast, retry later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+CELERY_BEAT_SCHEDULE = {
+    # Slips and messages whose first try was lost (broker down, worker lost, retries run out).
+    "dossiers: retry missing follow-ups": {
+        "task": "dossiers.tasks.retry_missing_follow_ups",
+        "schedule": 600.0,
+    },
+    # Files of online forms that were never submitted.
+    "dossiers: sweep pending uploads": {
+        "task": "dossiers.tasks.sweep_pending_uploads",
+        "schedule": 3600.0,
+    },
+}
 
 # --- Auth
 AUTHENTICATION_BACKENDS = [
@@ -151,6 +165,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 LANGUAGE_COOKIE_NAME = "ngon_ngu"
+FORMAT_MODULE_PATH = ["myphong.formats"]
 
 # --- Static and uploaded files. Uploads live under var/media, outside any public URL: personal
 # files are served only by views that check who is asking.
@@ -189,6 +204,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Một cửa xã Mỹ Phong <motcua@example.invalid>"
 )
@@ -198,6 +216,16 @@ PORTAL_AGENCY_NAME = os.environ.get("PORTAL_AGENCY_NAME", "UBND xã Mỹ Phong")
 PORTAL_HOTLINE = os.environ.get("PORTAL_HOTLINE", "0236 3xxx xxx")
 PORTAL_ADDRESS = os.environ.get("PORTAL_ADDRESS", "Bộ phận Một cửa, UBND xã Mỹ Phong")
 PORTAL_EMAIL = os.environ.get("PORTAL_EMAIL", "motcua@example.invalid")
+# Where citizens reach the portal: QR codes on receipts and links in emails point here.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Form slips (dossiers/receipts.py): A5 as Circular 01/2018 prints them; A4 if printers want.
+SLIP_PAGE_SIZE = os.environ.get("SLIP_PAGE_SIZE", "A5").upper()
+if SLIP_PAGE_SIZE not in {"A5", "A4"}:
+    raise ImproperlyConfigured("SLIP_PAGE_SIZE must be 'A5' or 'A4'")
+
+# --- Text messages: a dotted path to a backend with send(phone, text); the default only logs.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "dossiers.notifications.LoggingSmsBackend")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -210,6 +238,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools narrate every render at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Deadlines (dossiers/deadlines.py). Decree 61/2018 art. 18 restarts the legal time from zero

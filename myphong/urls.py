@@ -10,5 +10,6 @@ urlpatterns = [
     path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", include("django.conf.urls.i18n")),
     path("thu-tuc/", include("procedures.urls")),
+    path("", include("dossiers.urls")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -1,12 +1,18 @@
-"""Site-wide pages: home, health check, staff login."""
+"""Site-wide pages: home, health check, login for staff and citizens."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from procedures.selectors import home_sectors
+
+from . import roles
 
 
 def home(request):
@@ -27,8 +33,62 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+class LoginForm(AuthenticationForm):
+    """Staff log in with their username; citizens with their email, which is their username.
+
+    Citizens' usernames are stored lower-cased, so an email is lower-cased here: "Lan@Example.vn"
+    logs in as "lan@example.vn". Staff usernames are left as typed.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": _(
+            "Your email address is not confirmed yet. Open the link in the email we sent you, "
+            "or ask for a new link below."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email or username")
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        return username.lower() if "@" in username else username
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # Said only to whoever knows the password, so it reveals nothing about the address.
+            if self._unconfirmed_citizen():
+                raise ValidationError(
+                    self.error_messages["unconfirmed"], code="unconfirmed"
+                ) from None
+            raise
+
+    def _unconfirmed_citizen(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not (username and password):
+            return False
+        user = (
+            get_user_model()
+            .objects.filter(
+                username=username,
+                is_active=False,
+                last_login__isnull=True,
+                groups__name=roles.CITIZEN,
+            )
+            .first()
+        )
+        return user is not None and user.check_password(password)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
 
 

@@ -39,10 +39,3 @@ def form_template(request, code, document_id):
         procedure__is_active=True,
     )
     return FileResponse(document.form_template.open("rb"), as_attachment=True)
-
-
-def submit_online(request, code):
-    procedure = get_procedure(code)
-    if procedure is None or not procedure.allows_online_submission:
-        raise Http404
-    return render(request, "procedures/submit_soon.html", {"procedure": procedure})

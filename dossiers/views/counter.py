@@ -126,7 +126,7 @@ def review(request, pk):
     )
 
 
-FORM_EVENTS = {"01": "accept", "02": "request_supplement", "03": "refuse"}
+FORM_EVENTS = {"01": "accept", "02": "request_supplement", "03": "refuse", "04": "reschedule"}
 
 
 def slip(request, pk, form):

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from myphong import roles
 from procedures.models import Procedure
-from tests.factories import ProcedureFactory, RequiredDocumentFactory, SectorFactory
+from tests.factories import ProcedureFactory, RequiredDocumentFactory, SectorFactory, UserFactory
 
 
 @pytest.fixture
@@ -46,12 +47,17 @@ def test_counter_only_procedure_has_no_online_button(client, db):
     procedure = ProcedureFactory(accepts_online=False)
     response = client.get(procedure.get_absolute_url())
     assert reverse("procedures:submit_online", args=[procedure.code]) not in response.text
+    # 404 for everyone, before any login is asked for.
     assert client.get(reverse("procedures:submit_online", args=[procedure.code])).status_code == 404
 
 
-def test_online_button_leads_to_a_page_that_lists_the_papers(client, khai_sinh):
-    response = client.get(reverse("procedures:submit_online", args=[khai_sinh.code]))
+def test_online_button_leads_to_a_form_that_lists_the_papers(client, khai_sinh):
+    url = reverse("procedures:submit_online", args=[khai_sinh.code])
+    assert client.get(url)["Location"] == f"{reverse('login')}?next={url}"
+    client.force_login(UserFactory(username="lan@example.vn", roles=[roles.CITIZEN]))
+    response = client.get(url)
     assert response.status_code == 200
+    assert "Tờ khai đăng ký khai sinh" in response.text
     assert "Giấy chứng sinh" in response.text
 
 

@@ -1,0 +1,530 @@
+"""Forms of the citizen's side: registration, online submission and supplements.
+
+File slots (one per paper of the procedure) are checked by `dossiers.uploads`; a good file is kept
+as a PendingUpload under the form's token even when another field fails, so the citizen never
+chooses it again.
+"""
+
+import logging
+import re
+import smtplib
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from myphong import roles
+from myphong.models import Profile, person_name
+from procedures.text import fold
+
+from . import uploads
+from .models import PendingUpload
+from .services import Applicant
+
+log = logging.getLogger(__name__)
+
+# How long the resend form waits before mailing the same address again: it must not become a
+# way to flood someone's inbox.
+RESEND_INTERVAL_SECONDS = 120
+
+
+def normalise_phone(value):
+    """A Vietnamese mobile number as 10 digits starting with 0 ("+84 912 345 678" → "0912345678").
+
+    Mobile numbers start with 03, 05, 07, 08 or 09 since the 2018 renumbering.
+    """
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"0[35789][0-9]{8}", digits):
+        raise forms.ValidationError(
+            _("Enter a Vietnamese mobile number of 10 digits, for example 0912345678."),
+            code="phone",
+        )
+    return digits
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile phone"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalise_phone(value) if value else value
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+class RegistrationForm(forms.Form):
+    """A citizen's account: the email is the username; it stays inactive until confirmed."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=_("As written on your ID card, for example Nguyễn Thị Lan."),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=150,  # it becomes the username
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We send a link to this address to confirm it."),
+    )
+    phone = PhoneField()
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not too common."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    error_messages = {
+        "duplicate": _("An account with this email already exists. Please log in with it."),
+        "mismatch": _("The two passwords are not the same."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unconfirmed = None
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_email(self):
+        """A confirmed address is taken; an unconfirmed one may be registered again.
+
+        Registering again replaces the password (which also voids the old link): whoever
+        registered someone else's address first cannot keep an account the owner confirms.
+        """
+        email = self.cleaned_data["email"].strip().lower()
+        users = get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+        taken = list(users[:2])
+        if len(taken) == 1 and _is_unconfirmed_citizen(taken[0]):
+            self.unconfirmed = taken[0]
+        elif taken:
+            raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", forms.ValidationError(self.error_messages["mismatch"]))
+        elif password2:
+            user = get_user_model()(
+                username=cleaned.get("email", ""),
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("full_name", ""),
+            )
+            try:
+                password_validation.validate_password(password2, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def save(self):
+        """The inactive citizen, or None when the same email was registered meanwhile."""
+        data = self.cleaned_data
+        try:
+            with transaction.atomic():
+                user = self.unconfirmed or get_user_model()(
+                    username=data["email"], email=data["email"], is_active=False
+                )
+                # As everywhere in the portal: the given name (the last word) in first_name,
+                # family and middle names in last_name; myphong.models.person_name shows them
+                # in Vietnamese order.
+                family, _space, given = data["full_name"].rpartition(" ")
+                user.first_name, user.last_name = given, family
+                user.set_password(data["password1"])
+                user.save()
+                Profile.objects.update_or_create(user=user, defaults={"phone": data["phone"]})
+                user.groups.add(Group.objects.get_or_create(name=roles.CITIZEN)[0])
+        except IntegrityError:
+            self.add_error("email", forms.ValidationError(self.error_messages["duplicate"]))
+            return None
+        return user
+
+
+def _is_unconfirmed_citizen(user):
+    return (
+        not user.is_active
+        and user.last_login is None
+        and user.groups.filter(name=roles.CITIZEN).exists()
+    )
+
+
+def registration_fingerprint(user):
+    """Ties a confirmation to the browser that chose the password (see views.confirm_email)."""
+    return salted_hmac("dossiers.registration", f"{user.pk}:{user.password}").hexdigest()
+
+
+class ResendConfirmationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def save(self, next_url=""):
+        """Mail a new link if the address waits for confirmation; say nothing either way."""
+        email = self.cleaned_data["email"].strip().lower()
+        user = (
+            get_user_model()
+            .objects.filter(
+                username=email,
+                is_active=False,
+                last_login__isnull=True,
+                groups__name=roles.CITIZEN,
+            )
+            .first()
+        )
+        if user is not None and cache.add(
+            f"confirm-email-sent:{user.pk}", True, RESEND_INTERVAL_SECONDS
+        ):
+            send_confirmation_email(user, next_url)
+
+
+def confirmation_link(user, next_url=""):
+    """The absolute link that confirms `user`'s email (valid for PASSWORD_RESET_TIMEOUT)."""
+    path = reverse(
+        "dossiers:confirm_email",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        path += "?" + urlencode({"next": next_url})
+    return settings.PORTAL_BASE_URL + path
+
+
+def link_validity():
+    """How long a confirmation link works, in words ("3 days", "12 hours")."""
+    hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+    if hours % 24 == 0:
+        days = hours // 24
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def send_confirmation_email(user, next_url=""):
+    """Mail the confirmation link; False (and a log entry) when the mail server refuses."""
+    context = {
+        "name": person_name(user),
+        "link": confirmation_link(user, next_url),
+        "valid_for": link_validity(),
+        "agency_name": settings.PORTAL_AGENCY_NAME,
+        "hotline": settings.PORTAL_HOTLINE,
+    }
+    subject = render_to_string("emails/confirm_email_subject.txt", context)
+    body = render_to_string("emails/confirm_email.txt", context)
+    try:
+        send_mail(" ".join(subject.split()), body, None, [user.email])
+    except (smtplib.SMTPException, OSError):
+        # The account exists; the citizen can ask for the link again once mail works.
+        log.exception("Could not mail the confirmation link to user %s", user.pk)
+        return False
+    return True
+
+
+# --- File slots ----------------------------------------------------------------------------
+
+
+class PaperField(forms.FileField):
+    """One paper's file; a new file is checked by content and carries its UploadInfo."""
+
+    widget = forms.FileInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = uploads.ACCEPT
+
+    def clean(self, data, initial=None):
+        value = super().clean(data, initial)
+        if isinstance(value, UploadedFile):
+            value.upload_info = uploads.check_upload(value)
+        return value
+
+
+class PaperSlotsForm(forms.Form):
+    """A form with one file slot per paper, whose good files survive a failed submission."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, documents, required_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.documents = list(documents)
+        self.token = self._token()
+        self.kept = uploads.kept_uploads(self.token, user)
+        self._over_total = False
+        for document in self.documents:
+            required = document.is_required if required_ids is None else document.pk in required_ids
+            label = (
+                document.name
+                if required
+                else gettext("%(paper)s (if any)") % {"paper": document.name}
+            )
+            name = self.slot_name(document)
+            self.fields[name] = PaperField(
+                label=label,
+                required=required,
+                error_messages={"required": _("Attach this paper: it is required.")},
+            )
+            self._describe_slot(document)
+
+    # Django's FileField returns the initial value when no new file arrives: the kept file
+    # stands in for the slot, so a required slot with a kept file is satisfied.
+    def get_initial_for_field(self, field, field_name):
+        if field_name.startswith("paper_") and not field_name.endswith("_remove"):
+            return self.kept.get(int(field_name.removeprefix("paper_")))
+        return super().get_initial_for_field(field, field_name)
+
+    @staticmethod
+    def slot_name(document):
+        return f"paper_{document.pk}"
+
+    def _token(self):
+        """The form's token; a new one when the posted one is missing or not a UUID."""
+        if not self.is_bound:
+            token = self.initial.get("token") or uuid.uuid4()
+            self.initial["token"] = token
+            return token
+        try:
+            return uuid.UUID(str(self.data.get("token")))
+        except ValueError:
+            token = uuid.uuid4()
+            self.data = self.data.copy()
+            self.data["token"] = str(token)
+            return token
+
+    def _describe_slot(self, document):
+        name = self.slot_name(document)
+        field = self.fields[name]
+        kept = self.kept.get(document.pk)
+        rules = gettext("PDF, JPEG or PNG, at most %(limit)s.") % {
+            "limit": f"{uploads.MAX_FILE_BYTES // (1024 * 1024)} MB"
+        }
+        if kept is None:
+            field.help_text = rules
+            self.fields.pop(f"{name}_remove", None)
+        else:
+            field.help_text = format_html(
+                "<strong>{}</strong> {}",
+                gettext("Uploaded: %(file)s (%(size)s)")
+                % {"file": kept.original_name, "size": filesizeformat(kept.size)},
+                gettext("— choose another file only to replace it. %(rules)s") % {"rules": rules},
+            )
+            if not field.required:
+                self.fields[f"{name}_remove"] = forms.BooleanField(
+                    required=False,
+                    label=gettext("Remove the uploaded file %(file)s")
+                    % {"file": kept.original_name},
+                )
+        if name in self._bound_fields_cache:
+            self[name].help_text = field.help_text
+
+    def slots(self, documents=None):
+        """(bound file field, kept upload, bound remove field or None) for each paper."""
+        for document in self.documents if documents is None else documents:
+            name = self.slot_name(document)
+            remove = f"{name}_remove"
+            yield (
+                self[name],
+                self.kept.get(document.pk),
+                self[remove] if remove in self.fields else None,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        total = 0
+        for document in self.documents:
+            name = self.slot_name(document)
+            value = cleaned.get(name)
+            if isinstance(value, PendingUpload) and self.data.get(f"{name}_remove"):
+                if self.fields[name].required:
+                    self.add_error(name, self.fields[name].error_messages["required"])
+                else:
+                    cleaned[name] = None
+                continue
+            if isinstance(value, UploadedFile):
+                total += value.upload_info.size
+            elif document.pk in self.kept:
+                total += self.kept[document.pk].size  # kept, or kept while its new file failed
+        if total > uploads.MAX_DOSSIER_BYTES:
+            self._over_total = True
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _(
+                        "The files together are %(size)s; a dossier may have at most %(limit)s. "
+                        "Please choose smaller files (for example scan in black and white or at "
+                        "a lower resolution)."
+                    ),
+                    code="dossier_too_big",
+                    params={
+                        "size": filesizeformat(total),
+                        "limit": f"{uploads.MAX_DOSSIER_BYTES // (1024 * 1024)} MB",
+                    },
+                ),
+            )
+        return cleaned
+
+    def keep_uploads(self):
+        """Keep the good new files (even if another field failed), drop the removed ones.
+
+        Returns the kept files, in the order of the papers, for the service to attach.
+        """
+        cleaned = getattr(self, "cleaned_data", {})
+        for document in self.documents:
+            name = self.slot_name(document)
+            value = cleaned.get(name)
+            if isinstance(value, UploadedFile) and not self._over_total:
+                self.kept[document.pk] = uploads.keep_pending(
+                    self.token, self.user, document, value, value.upload_info
+                )
+            elif value is None and name in cleaned and document.pk in self.kept:
+                uploads.discard_pending([self.kept.pop(document.pk)])
+            self._describe_slot(document)
+        return [self.kept[d.pk] for d in self.documents if d.pk in self.kept]
+
+    def error_summary(self):
+        """(field id or None, label, message) of every error, for the list above the form."""
+        for name, errors in self.errors.items():
+            if name in self.fields and not self.fields[name].widget.is_hidden:
+                bound = self[name]
+                for error in errors:
+                    yield bound.id_for_label, bound.label, error
+            else:
+                for error in errors:
+                    yield None, "", error
+
+
+class OnlineSubmissionForm(PaperSlotsForm):
+    applicant_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_number = forms.RegexField(
+        label=_("Citizen ID card number (CCCD)"),
+        regex=r"^[0-9]{12}$",
+        max_length=20,
+        error_messages={"invalid": _("The citizen ID card number has 12 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = PhoneField()
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    address = forms.CharField(
+        label=_("Permanent or current address"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    request_text = forms.CharField(
+        label=_("What you ask for"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: anything the office should know about your request."),
+    )
+
+    field_order = ["applicant_name", "id_number", "phone", "email", "address", "request_text"]
+    applicant_fields = ("applicant_name", "id_number", "phone", "email", "address")
+
+    def clean_id_number(self):
+        return self.cleaned_data["id_number"].replace(" ", "")
+
+    def applicant(self):
+        data = self.cleaned_data
+        return Applicant(
+            name=" ".join(data["applicant_name"].split()),
+            phone=data["phone"],
+            id_number=data["id_number"],
+            email=data["email"].lower(),
+            address=data["address"].strip(),
+        )
+
+    @staticmethod
+    def initial_for(user):
+        """The applicant's details prefilled from the account."""
+        profile = getattr(user, "profile", None)
+        return {
+            "applicant_name": person_name(user) if user.get_full_name() else "",
+            "phone": profile.phone if profile is not None else "",
+            "email": user.email,
+        }
+
+
+class SupplementForm(PaperSlotsForm):
+    """The papers the office asked for; papers named in the request are required."""
+
+    note = forms.CharField(
+        label=_("Note for the office"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: for example what you changed, or a paper you will bring in person."),
+    )
+
+    def __init__(self, *args, items=(), documents=(), **kwargs):
+        documents = list(documents)
+        asked = {item: fold(item) for item in items}
+        self.requested_ids = {
+            d.pk for d in documents if any(fold(d.name) in text for text in asked.values())
+        }
+        # An item that names no paper of the procedure has no slot of its own (see the note in
+        # the template): the citizen attaches it in the nearest one or brings it.
+        self.unmatched_items = [
+            item for item, text in asked.items() if not any(fold(d.name) in text for d in documents)
+        ]
+        # The papers asked for first, then the others, each group in the procedure's order.
+        documents = sorted(documents, key=lambda d: d.pk not in self.requested_ids)
+        super().__init__(*args, documents=documents, required_ids=self.requested_ids, **kwargs)
+
+    def requested_slots(self):
+        return list(self.slots([d for d in self.documents if d.pk in self.requested_ids]))
+
+    def other_slots(self):
+        return list(self.slots([d for d in self.documents if d.pk not in self.requested_ids]))
+
+    def clean(self):
+        cleaned = super().clean()
+        has_file = any(
+            isinstance(cleaned.get(self.slot_name(d)), UploadedFile | PendingUpload)
+            for d in self.documents
+        )
+        if not self.errors and not has_file and not cleaned.get("note", "").strip():
+            raise forms.ValidationError(
+                _("Attach at least one file, or write a note for the office."), code="empty"
+            )
+        return cleaned

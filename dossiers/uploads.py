@@ -1,0 +1,258 @@
+"""Files citizens and clerks upload: checked by content, size and name before they are kept.
+
+The type comes from the file's bytes, never from its name or the browser's Content-Type: a PDF
+must start with "%PDF-" and end with "%%EOF"; a JPEG or PNG must be decoded by Pillow. A PNG
+named "giay.pdf" is accepted as the PNG it is and stored as "giay.png".
+
+Names are folded to ASCII ("Giấy chứng sinh.pdf" → "Giay_chung_sinh.pdf"): the name still
+reads in Vietnamese without its marks, and it survives every Windows machine, ZIP tool and
+email client the office uses, whatever Unicode normalisation (NFC or NFD) the citizen's phone
+chose. Directories are dropped, so "../../etc/passwd.pdf" is just "passwd.pdf"; the extension
+always comes from the detected type.
+
+Checked files of a form that is not submitted yet wait as PendingUpload rows (see
+`keep_pending`), so a citizen whose form failed elsewhere does not choose them again.
+"""
+
+import hashlib
+import re
+import threading
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from .models import PendingUpload
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DOSSIER_BYTES = 50 * 1024 * 1024
+MAX_NAME_CHARS = 80  # the stem; the extension comes on top
+# An A4 page scanned at 600 dpi is 35 megapixels.
+MAX_PNG_PIXELS = 60_000_000
+ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"  # the browser's file picker
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+# Acrobat accepts "%%EOF" anywhere in the last 1024 bytes; so do we.
+_PDF_TAIL_BYTES = 1024
+_CHUNK = 64 * 1024
+
+# As procedures.text.fold, but keeping the case (a name is read, not searched): "đ" is a letter
+# of its own in Unicode, not "d" with a mark, so NFD leaves it alone.
+_D = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def check_upload(uploaded_file):
+    """The checked facts of `uploaded_file`, or ValidationError with a message for the citizen."""
+    shown = _display_name(uploaded_file.name)
+    size = uploaded_file.size or 0
+    if size == 0:
+        raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": shown})
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; a file may be at most %(limit)s."),
+            code="too_big",
+            params={"name": shown, "size": filesizeformat(size), "limit": _mb(MAX_FILE_BYTES)},
+        )
+    uploaded_file.seek(0)
+    content_type = sniff(uploaded_file.read(16))
+    if content_type is None:
+        raise ValidationError(
+            _(
+                "“%(name)s” is not a PDF, JPEG or PNG file. "
+                "Please save or scan the paper in one of these formats."
+            ),
+            code="type",
+            params={"name": shown},
+        )
+    if content_type == PDF:
+        _check_pdf(uploaded_file, size, shown)
+    else:
+        _check_image(uploaded_file, content_type, shown)
+    return UploadInfo(
+        name=safe_name(uploaded_file.name, EXTENSIONS[content_type]),
+        size=size,
+        content_type=content_type,
+        sha256=_sha256(uploaded_file),
+    )
+
+
+def sniff(head):
+    """The content type the first bytes announce, or None."""
+    if _PDF_HEADER.match(head):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def _check_pdf(uploaded_file, size, shown):
+    # A PDF cut off in transfer (or a file that merely starts like one) has no end marker.
+    uploaded_file.seek(max(0, size - _PDF_TAIL_BYTES))
+    if b"%%EOF" not in uploaded_file.read(_PDF_TAIL_BYTES):
+        raise ValidationError(
+            _("“%(name)s” is an incomplete or damaged PDF. Please save it again and retry."),
+            code="damaged",
+            params={"name": shown},
+        )
+
+
+def _check_image(uploaded_file, content_type, shown):
+    """Pillow reads the whole image: a damaged, truncated or disguised one fails here."""
+    try:
+        with _strict_pillow():
+            _decode(uploaded_file, "JPEG" if content_type == JPEG else "PNG", shown)
+    except ValidationError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds (OSError, SyntaxError, bomb errors…)
+        raise ValidationError(
+            _("“%(name)s” is a damaged or unreadable image. Please take the photo or scan again."),
+            code="damaged",
+            params={"name": shown},
+        ) from exc
+
+
+def _decode(uploaded_file, expected_format, shown):
+    from PIL import Image
+
+    uploaded_file.seek(0)
+    with Image.open(uploaded_file) as image:
+        if image.format != expected_format:
+            raise ValueError(image.format)
+        image.verify()  # checksums of PNG chunks; JPEG has none, hence the decode below
+    uploaded_file.seek(0)
+    with Image.open(uploaded_file) as image:
+        if image.format == "JPEG":
+            # Decode at 1/8 scale: every byte is still read, but a 48-megapixel
+            # photo costs a few megabytes of memory instead of 150.
+            image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+        elif image.width * image.height > MAX_PNG_PIXELS:
+            # A PNG has no reduced decoding, and 10 MB of PNG can hold a billion pixels.
+            raise ValidationError(
+                _("“%(name)s” is too large an image. Please scan it at a lower resolution."),
+                code="too_many_pixels",
+                params={"name": shown},
+            )
+        image.load()
+
+
+_PILLOW_LOCK = threading.Lock()
+
+
+@contextmanager
+def _strict_pillow():
+    """Pillow refuses truncated images while an upload is checked.
+
+    WeasyPrint (the PDF slips) sets ImageFile.LOAD_TRUNCATED_IMAGES for the whole process when
+    it is imported, which would let a half-sent photo through. The flag is process-wide: it is
+    switched off only for the few milliseconds of a check, one check at a time.
+    """
+    from PIL import ImageFile
+
+    with _PILLOW_LOCK:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _sha256(uploaded_file):
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks(_CHUNK):
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def _mb(size):
+    return f"{size // (1024 * 1024)} MB"
+
+
+def _basename(name):
+    # Browsers send a bare name, but old ones (and scripts) may send a Windows or POSIX path.
+    return re.split(r"[\\/]", name or "")[-1]
+
+
+def _display_name(name):
+    """The name as the citizen chose it, for messages only: no directories, not too long."""
+    base = unicodedata.normalize("NFC", _basename(name)).strip()
+    return base if len(base) <= 60 else base[:57] + "…"
+
+
+def safe_name(name, extension):
+    """A readable ASCII file name with the given extension (see the module docstring)."""
+    base = unicodedata.normalize("NFC", _basename(name)).strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or not suffix.isalnum() or len(suffix) > 5:
+        stem = base  # no extension, or something that is not one
+    decomposed = unicodedata.normalize("NFD", stem.translate(_D))
+    ascii_stem = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_stem = ascii_stem.encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"\s+", "_", ascii_stem)
+    # Dots inside the stem would make "anh.pdf.png" look like a PDF: they become dashes.
+    ascii_stem = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_stem)
+    ascii_stem = re.sub(r"([_-])[_-]+", r"\1", ascii_stem).strip("_-")
+    ascii_stem = ascii_stem[:MAX_NAME_CHARS].rstrip("_-") or "tep"
+    return f"{ascii_stem}.{extension}"
+
+
+# --- Checked files of a form that is not submitted yet -------------------------------------
+
+
+def kept_uploads(token, user):
+    """The files kept for the form `token` of `user`, by required document id."""
+    if token is None or user is None:
+        return {}
+    rows = PendingUpload.objects.filter(token=token, user=user).select_related("required_document")
+    return {row.required_document_id: row for row in rows}
+
+
+def keep_pending(token, user, document, uploaded_file, info):
+    """Keep a checked file for the form `token`, replacing the one kept for the same paper."""
+    discard_pending(
+        PendingUpload.objects.filter(token=token, user=user, required_document=document)
+    )
+    pending = PendingUpload(
+        token=token,
+        user=user,
+        required_document=document,
+        original_name=info.name,
+        size=info.size,
+        content_type=info.content_type,
+        sha256=info.sha256,
+    )
+    uploaded_file.seek(0)
+    pending.file.save(info.name, uploaded_file, save=False)
+    pending.save()
+    return pending
+
+
+def discard_pending(pending_uploads):
+    """Delete kept files and their rows."""
+    for pending in list(pending_uploads):
+        pending.file.delete(save=False)
+        pending.delete()
+
+
+def sweep_pending(older_than):
+    """Delete pending uploads (rows and files) created before `older_than`; returns how many."""
+    stale = list(PendingUpload.objects.filter(created_at__lt=older_than))
+    discard_pending(stale)
+    return len(stale)

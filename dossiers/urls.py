@@ -1,0 +1,33 @@
+from django.urls import path
+
+from .views import citizen, counter, files, office, records
+
+app_name = "dossiers"
+urlpatterns = [
+    path("dang-ky/", citizen.register, name="register"),
+    path("dang-ky/da-gui/", citizen.registration_sent, name="registration_sent"),
+    path("dang-ky/gui-lai/", citizen.resend_confirmation, name="resend_confirmation"),
+    path(
+        "dang-ky/xac-nhan/<str:uidb64>/<str:token>/",
+        citizen.confirm_email,
+        name="confirm_email",
+    ),
+    path("ho-so-cua-toi/", citizen.my_dossiers, name="my_dossiers"),
+    path("ho-so-cua-toi/<int:pk>/", citizen.my_dossier, name="my_dossier"),
+    path("ho-so-cua-toi/<int:pk>/da-nop/", citizen.submitted, name="submitted"),
+    path("ho-so/<int:pk>/tep/<int:attachment_id>/", files.attachment, name="attachment"),
+    path("ho-so/<int:pk>/phieu/<str:form>/", counter.slip, name="slip"),
+    # The one-stop counter (clerks)
+    path("quay/", counter.queue, name="counter_queue"),
+    path("quay/tiep-nhan/", counter.intake, name="counter_intake"),
+    path("quay/ho-so/<int:pk>/", counter.review, name="counter_review"),
+    path("quay/ho-so/<int:pk>/bien-nhan/", counter.receipt, name="counter_receipt"),
+    # The back office (specialists, leaders, clerks)
+    path("xu-ly/", office.queue, name="office_queue"),
+    path("xu-ly/ho-so/<int:pk>/", office.dossier, name="office_dossier"),
+    # Before office_act, whose <slug:action> would take "mau-05" too.
+    path("xu-ly/ho-so/<int:pk>/mau-05/", records.control_sheet, name="control_sheet"),
+    path("xu-ly/ho-so/<int:pk>/<slug:action>/", office.act, name="office_act"),
+    # "register" already names the citizens' sign-up page.
+    path("xu-ly/so-theo-doi/", records.register, name="register_book"),
+]

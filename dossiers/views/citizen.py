@@ -1,0 +1,282 @@
+"""The citizen's side: an account, online submission, "my dossiers" and supplements.
+
+Thin: parse the request, call a form or a service, render. Every dossier is opened through
+`selectors.visible_dossiers`, so another person's dossier answers 404.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+
+from myphong import roles
+from procedures.selectors import procedure_detail
+
+from .. import services
+from ..forms import (
+    OnlineSubmissionForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+    SupplementForm,
+    link_validity,
+    registration_fingerprint,
+    send_confirmation_email,
+)
+from ..selectors import visible_dossiers
+from ..workflow import Status
+
+# Session key: the registration this browser made (see confirm_email).
+REGISTERED_IN_THIS_BROWSER = "dossiers.registered"
+
+
+MAIL_FAILED = gettext_lazy(
+    "We could not send the email just now. Please ask for the link again in a few minutes."
+)
+
+
+def _citizens_only(request):
+    return render(request, "dossiers/citizen/citizens_only.html", status=403)
+
+
+def citizen_required(view):
+    """Logged in (else to the login page) and a citizen (staff get 403 with an explanation)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not roles.has_role(request.user, roles.CITIZEN):
+            return _citizens_only(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _next_url(request):
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+# --- Account -------------------------------------------------------------------------------
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("dossiers:my_dossiers")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user is not None:
+            request.session[REGISTERED_IN_THIS_BROWSER] = registration_fingerprint(user)
+            if not send_confirmation_email(user, _next_url(request)):
+                messages.warning(request, MAIL_FAILED)
+            return redirect("dossiers:registration_sent")
+    return render(request, "registration/register.html", {"form": form, "next": _next_url(request)})
+
+
+def registration_sent(request):
+    return render(request, "registration/register_sent.html", {"valid_for": link_validity()})
+
+
+def resend_confirmation(request):
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save(_next_url(request))
+        return redirect("dossiers:registration_sent")
+    return render(request, "registration/resend.html", {"form": form})
+
+
+def confirm_email(request, uidb64, token):
+    """Activate the account; a used or expired link says so and offers a new one.
+
+    The link logs in only the browser that registered with the current password. Opened
+    elsewhere it confirms the address and asks for the password: someone who registered
+    another person's email cannot have that person work, unknowingly, in an account whose
+    password they know.
+    """
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+        user = get_user_model().objects.get(pk=pk, groups__name=roles.CITIZEN)
+    except (ValueError, UnicodeDecodeError, get_user_model().DoesNotExist):
+        user = None
+    if user is not None and default_token_generator.check_token(user, token):
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        next_url = _next_url(request)
+        if request.session.get(REGISTERED_IN_THIS_BROWSER) == registration_fingerprint(user):
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your email address is confirmed. Welcome!"))
+            return redirect(next_url or "dossiers:my_dossiers")
+        messages.success(
+            request, _("Your email address is confirmed. Log in with your email and password.")
+        )
+        return redirect_to_login(next_url or reverse("dossiers:my_dossiers"))
+    if user is not None and user.is_active:
+        # A mail scanner may have opened the link first; the account is confirmed all the same.
+        messages.info(request, _("Your email address is already confirmed. Please log in."))
+        return redirect("login")
+    return render(request, "registration/confirm_invalid.html", status=400)
+
+
+# --- Online submission ---------------------------------------------------------------------
+
+
+def submit(request, code):
+    """The online form of a procedure: applicant, request, one file slot per paper."""
+    procedure = procedure_detail(code)
+    if procedure is None or not procedure.allows_online_submission:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not roles.has_role(request.user, roles.CITIZEN):
+        return _citizens_only(request)
+    documents = procedure.documents.all()
+    if request.method != "POST":
+        form = OnlineSubmissionForm(
+            user=request.user,
+            documents=documents,
+            initial=OnlineSubmissionForm.initial_for(request.user),
+        )
+        return render(request, "dossiers/citizen/submit.html", _submit_context(procedure, form))
+
+    form = OnlineSubmissionForm(request.POST, request.FILES, user=request.user, documents=documents)
+    # The same form sent twice (a double click, a reload) shows the dossier it already made.
+    done = _own_dossiers(request.user).filter(intake_token=form.token).first()
+    if done is not None:
+        return redirect("dossiers:submitted", pk=done.pk)
+    valid = form.is_valid()
+    kept = form.keep_uploads()
+    if valid:
+        try:
+            dossier = services.submit_online(
+                procedure,
+                request.user,
+                form.applicant(),
+                form.cleaned_data["request_text"],
+                form.token,
+                kept,
+            )
+        except services.ActionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            return redirect("dossiers:submitted", pk=dossier.pk)
+    return render(request, "dossiers/citizen/submit.html", _submit_context(procedure, form))
+
+
+def _submit_context(procedure, form):
+    return {"procedure": procedure, "form": form, "paper_count": len(form.documents)}
+
+
+def _own_dossiers(user):
+    return visible_dossiers(user).filter(applicant=user)
+
+
+@never_cache
+@citizen_required
+def submitted(request, pk):
+    dossier = get_object_or_404(_own_dossiers(request.user), pk=pk)
+    return render(
+        request,
+        "dossiers/citizen/submitted.html",
+        {
+            "dossier": dossier,
+            "attachments": dossier.attachments.select_related("required_document"),
+        },
+    )
+
+
+# --- My dossiers ---------------------------------------------------------------------------
+
+
+@never_cache
+@citizen_required
+def my_dossiers(request):
+    dossiers = _own_dossiers(request.user).order_by("-submitted_at", "-pk")
+    return render(request, "dossiers/citizen/my_dossiers.html", {"dossiers": dossiers})
+
+
+@never_cache
+@citizen_required
+def my_dossier(request, pk):
+    """One dossier: summary, files, history and — when asked for — the supplement form."""
+    dossier = get_object_or_404(_own_dossiers(request.user), pk=pk)
+    events = list(dossier.events.all())
+    asked = _latest(events, "request_supplement")
+    form = None
+    if dossier.status == Status.AWAITING_SUPPLEMENT:
+        form_kwargs = {
+            "user": request.user,
+            "documents": dossier.procedure.documents.all(),
+            "items": asked.data.get("items", []) if asked else [],
+        }
+        if request.method == "POST":
+            form = SupplementForm(request.POST, request.FILES, **form_kwargs)
+            valid = form.is_valid()
+            kept = form.keep_uploads()
+            if valid:
+                try:
+                    services.add_supplement(dossier, request.user, kept, form.cleaned_data["note"])
+                except services.ActionRefused as refused:
+                    messages.error(request, refused.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Thank you. Your papers were sent; the office will check the dossier."),
+                    )
+                return redirect("dossiers:my_dossier", pk=dossier.pk)
+        else:
+            form = SupplementForm(**form_kwargs)
+    elif request.method == "POST":
+        messages.info(request, _("This dossier is no longer waiting for supplements."))
+        return redirect("dossiers:my_dossier", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/citizen/my_dossier.html",
+        {
+            "dossier": dossier,
+            "attachments": dossier.attachments.select_related("required_document"),
+            "timeline": [(event, *describe_event(event)) for event in events],
+            "asked": asked,
+            "asked_items": asked.data.get("items", []) if asked else [],
+            "form": form,
+        },
+    )
+
+
+def _latest(events, action):
+    return next((e for e in reversed(events) if e.action == action), None)
+
+
+# Notes the office writes for the applicant; other notes may be internal and are not shown.
+NOTES_FOR_THE_APPLICANT = {"request_supplement", "refuse", "supplement"}
+
+
+def describe_event(event):
+    """(one plain sentence about `event`, the note shown with it) for the citizen's timeline."""
+    words = {
+        "submit": _("You submitted the dossier online."),
+        "accept": _("The one-stop office received the dossier."),
+        "request_supplement": _("The office asked you to add papers."),
+        "supplement": _("You sent the papers asked for."),
+        "refuse": _("The office refused to receive the dossier."),
+    }
+    if event.action in words:
+        sentence = words[event.action]
+    elif event.to_status:
+        sentence = _("The dossier is now “%(status)s”.") % {"status": Status(event.to_status).label}
+    else:
+        sentence = _("The dossier was updated.")
+    return sentence, event.note if event.action in NOTES_FOR_THE_APPLICANT else ""
