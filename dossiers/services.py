@@ -156,7 +156,7 @@ def submit_online(procedure, citizen, applicant, request="", token=None, pending
     if not procedure.allows_online_submission:
         raise ActionRefused(gettext_lazy("This procedure cannot be submitted online."))
     if token is not None:
-        existing = Dossier.objects.filter(intake_token=token).first()
+        existing = Dossier.objects.filter(intake_token=token, applicant=citizen).first()
         if existing is not None:
             return existing
     now = timezone.now()
@@ -190,7 +190,9 @@ def submit_online(procedure, citizen, applicant, request="", token=None, pending
             _after_commit("submitted", dossier, event)
     except IntegrityError:
         # The same form arrived twice at once: the other request made the dossier.
-        existing = Dossier.objects.filter(intake_token=token).first() if token else None
+        existing = (
+            Dossier.objects.filter(intake_token=token, applicant=citizen).first() if token else None
+        )
         if existing is None:
             raise
         return existing

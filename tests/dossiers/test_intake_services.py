@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError
 from freezegun import freeze_time
 
 from dossiers import services
@@ -196,3 +197,13 @@ def test_supplements_cannot_be_requested_after_three_working_days(clerk, five_da
         services.accept(dossier, clerk)
     with freeze_time(datetime(2025, 4, 25, 9, 0, tzinfo=VN)), pytest.raises(services.ActionRefused):
         services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu")
+
+
+def test_a_replayed_form_token_never_hands_over_someone_elses_dossier(five_day_procedure):
+    token = uuid.uuid4()
+    owner = UserFactory(roles=[roles.CITIZEN])
+    services.submit_online(five_day_procedure, owner, APPLICANT, token=token)
+    intruder = UserFactory(roles=[roles.CITIZEN])
+    with pytest.raises(IntegrityError):
+        services.submit_online(five_day_procedure, intruder, APPLICANT, token=token)
+    assert Dossier.objects.get().applicant == owner
