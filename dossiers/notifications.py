@@ -1,8 +1,11 @@
 """Messages to the applicant about their dossier: an email and a text message, each sent once.
 
 The messages are Vietnamese (templates/emails/: `<kind>_subject.txt`, `<kind>.txt` and the short
-`<kind>_sms.txt`), for the events that give the applicant a form: acceptance (Form 01), a
-supplement request (Form 02) and a refusal (Form 03). They carry the dossier code and the
+`<kind>_sms.txt`), for the events the applicant must know of: acceptance (Form 01), a supplement
+request (Form 02), a refusal (Form 03), an apology with a new appointment (Form 04), an
+appointment moved by a new day off, a fee to pay, the result ready, a transfer to another agency,
+processing stopped, and a withdrawal. Other events (an assignment, a request for the leader's
+approval…) are the office's business and send nothing. The messages carry the dossier code and the
 appointment; never the applicant's ID number (the templates are not even given it), and their link
 is the public lookup page, which asks for a second factor before it says anything.
 
@@ -24,13 +27,34 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from . import deadlines
 from .models import Notification
-from .receipts import Moment, lookup_url, promised_due
+from .receipts import Moment, lookup_url, promised_due, recorded_instant
 
 log = logging.getLogger(__name__)
 
 # The event kinds (tasks.follow_up) the applicant is told about.
-KINDS = ("accepted", "supplement_requested", "refused")
+KINDS = (
+    "accepted",
+    "supplement_requested",
+    "refused",
+    "rescheduled",
+    "due_moved",
+    "payment_requested",
+    "resolved",
+    "transferred",
+    "stopped",
+    "withdrawn",
+)
+WEEKDAYS = {
+    1: "thứ Hai",
+    2: "thứ Ba",
+    3: "thứ Tư",
+    4: "thứ Năm",
+    5: "thứ Sáu",
+    6: "thứ Bảy",
+    7: "Chủ nhật",
+}
 # After this many failed attempts a message is left to a person (its last_error says why).
 MAX_ATTEMPTS = 10
 
@@ -61,10 +85,28 @@ class Email:
     body: str
 
 
+def money(amount):
+    """8000 → "8.000 đ", as Vietnamese write amounts of đồng."""
+    return f"{int(amount):,} đ".replace(",", ".")
+
+
+def office_hours(agency):
+    """ "07:00–11:30 và 13:30–17:00, từ thứ Hai đến thứ Sáu": when to come to the counter."""
+    hours = deadlines.parse_office_hours(agency.office_hours)
+    periods = " và ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in hours)
+    days = sorted(deadlines.parse_working_weekdays(agency.working_weekdays))
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        weekdays = f"từ {WEEKDAYS[days[0]]} đến {WEEKDAYS[days[-1]]}"
+    else:
+        weekdays = ", ".join(WEEKDAYS[day] for day in days)
+    return f"{periods}, {weekdays} (trừ ngày nghỉ lễ, Tết)"
+
+
 def message_context(kind, dossier, event):
     """What the message templates may print. Deliberately no dossier object: the ID number and
     anything else not listed here cannot end up in a message by a template's mistake."""
     agency = dossier.agency
+    data = event.data or {}
     return {
         "kind": kind,
         "applicant_name": dossier.applicant_name,
@@ -78,8 +120,13 @@ def message_context(kind, dossier, event):
         "due": Moment.of(promised_due(dossier, event)),
         "was_received": dossier.received_at is not None,
         "clock_restarts": settings.DEADLINE_SUPPLEMENT_RULE == "restart",
-        "items": list((event.data or {}).get("items", [])),
+        # Before a Form 04 or a calendar change: the appointment the event replaced.
+        "old_due": Moment.of(recorded_instant(event, "old_due_at")),
+        "items": list(data.get("items", [])),
         "reason": event.note,
+        "amount": money(data["amount"]) if data.get("amount") else "",
+        "transferred_to": data.get("agency", ""),
+        "office_hours": office_hours(agency),
         "contact": {
             "where": agency.address or settings.PORTAL_ADDRESS,
             "phone": agency.phone or settings.PORTAL_HOTLINE,
@@ -89,7 +136,7 @@ def message_context(kind, dossier, event):
 
 
 def build_email(kind, dossier, event):
-    """The Vietnamese email for an event kind ("accepted", "supplement_requested", "refused")."""
+    """The Vietnamese email for an event kind (one of KINDS)."""
     if kind not in KINDS:
         raise ValueError(f"no email for {kind!r}")
     with translation.override("vi"):

@@ -1,10 +1,12 @@
 """PDF slips of a dossier: the forms of Circular 01/2018/TT-VPCP, rendered by WeasyPrint.
 
-Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)
-and 03 (Phiếu từ chối tiếp nhận giải quyết hồ sơ) come from templates/pdf/. A slip is a legal
-document given to the applicant, so it is rendered once and stored: asking again returns the stored
-file, also when two workers race. Its text is Vietnamese whatever language the clerk's page is in,
-and its QR code carries only the public lookup address with the dossier code, never personal data.
+Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ),
+03 (Phiếu từ chối tiếp nhận giải quyết hồ sơ) and 04 (Phiếu xin lỗi và hẹn lại ngày trả kết quả)
+come from templates/pdf/. A slip is a legal document given to the applicant, so it is rendered
+once and stored: asking again returns the stored file, also when two workers race. Its text is
+Vietnamese whatever language the clerk's page is in, and its QR code carries only the public lookup
+address with the dossier code, never personal data. (Forms 05 and 06 are the office's own records,
+always up to date: dossiers.records renders them on request.)
 """
 
 import logging
@@ -39,16 +41,19 @@ FORM_OF_KIND = {
     "accepted": Slip.Form.RECEIPT,
     "supplement_requested": Slip.Form.SUPPLEMENT,
     "refused": Slip.Form.REFUSAL,
+    "rescheduled": Slip.Form.APOLOGY,
 }
 ACTION_OF_FORM = {
     Slip.Form.RECEIPT: "accept",
     Slip.Form.SUPPLEMENT: "request_supplement",
     Slip.Form.REFUSAL: "refuse",
+    Slip.Form.APOLOGY: "reschedule",
 }
 TEMPLATE_OF_FORM = {
     Slip.Form.RECEIPT: "pdf/form01.html",
     Slip.Form.SUPPLEMENT: "pdf/form02.html",
     Slip.Form.REFUSAL: "pdf/form03.html",
+    Slip.Form.APOLOGY: "pdf/form04.html",
 }
 # The register every dossier is entered in (Form 06); its number is the code's daily sequence.
 REGISTER_BOOK = "Sổ theo dõi hồ sơ"
@@ -126,12 +131,15 @@ def _event_for(dossier, form):
     return event
 
 
+def recorded_instant(event, key):
+    """An instant the event recorded in its data ("due_at", "old_due_at"), or None."""
+    recorded = (event.data or {}).get(key)
+    return datetime.fromisoformat(recorded) if recorded else None
+
+
 def promised_due(dossier, event):
     """The appointment as it stood when the event happened (the dossier's may have moved since)."""
-    recorded = (event.data or {}).get("due_at")
-    if recorded:
-        return datetime.fromisoformat(recorded)
-    return dossier.due_at
+    return recorded_instant(event, "due_at") or dossier.due_at
 
 
 def slip_context(dossier, form, event):
@@ -179,6 +187,12 @@ def slip_context(dossier, form, event):
         )
     elif form == Slip.Form.SUPPLEMENT:
         context["items"] = list((event.data or {}).get("items", []))
+    elif form == Slip.Form.APOLOGY:
+        context.update(
+            received=Moment.of(dossier.received_at),
+            old_due=Moment.of(recorded_instant(event, "old_due_at") or dossier.due_before_apology),
+            new_due=Moment.of(promised_due(dossier, event)),
+        )
     return context
 
 

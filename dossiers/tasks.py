@@ -1,7 +1,8 @@
 """Celery tasks: what follows an event of a dossier, done after the commit, retried, idempotent.
 
 An accepted dossier gets its receipt (Form 01), a supplement request its Form 02, a refusal its
-Form 03; the applicant gets an email and a text message about each. "Nothing is lost": the action
+Form 03, an apology its Form 04; the applicant gets an email and a text message about each, and
+about the other events they must know of (notifications.KINDS). "Nothing is lost": the action
 that committed stays committed whatever fails here. If the broker is down the request still
 succeeds and `retry_missing_follow_ups` (periodic) catches up; if WeasyPrint or the mail server
 fails the task retries with backoff, and the slip is also rendered when first asked for
@@ -26,13 +27,27 @@ PENDING_UPLOAD_LIFETIME = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
-# Kinds services.py reports (see services._after_commit) that have a slip or messages.
+# The event kind services.py reports (see services._after_commit) for each DossierEvent action
+# whose kind has a slip or messages; the periodic catch-up finds undone work through it. Kinds
+# with no follow-up (assigned, approval_requested, supplemented, submitted, returned) are absent:
+# follow_up ignores them.
 KIND_OF_ACTION = {
     "accept": "accepted",
     "request_supplement": "supplement_requested",
     "refuse": "refused",
+    "reschedule": "rescheduled",
+    "due_moved": "due_moved",
+    "request_payment": "payment_requested",
+    "resolve": "resolved",
+    "transfer": "transferred",
+    "stop": "stopped",
+    "withdraw": "withdrawn",
 }
 KINDS_WITH_WORK = frozenset(receipts.FORM_OF_KIND) | frozenset(notifications.KINDS)
+# The actions whose event is incomplete without its slip (Forms 01 to 04).
+ACTIONS_WITH_SLIP = frozenset(
+    action for action, kind in KIND_OF_ACTION.items() if receipts.slip_for_event_kind(kind)
+)
 # Publishing when the broker is down must not hold the clerk's request for long.
 PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -144,7 +159,7 @@ def events_missing_follow_up(since):
             sms_done=Exists(notification.filter(channel=Notification.Channel.SMS)),
         )
         .filter(
-            Q(has_slip=False)
+            Q(has_slip=False, action__in=ACTIONS_WITH_SLIP)
             | Q(email_done=False, dossier__applicant_email__gt="")
             | Q(sms_done=False, dossier__applicant_phone__gt="")
         )
@@ -179,3 +194,34 @@ def sweep_pending_uploads():
     from . import uploads
 
     return uploads.sweep_pending(timezone.now() - PENDING_UPLOAD_LIFETIME)
+
+
+FAN_OUT_CHUNK = 500
+
+
+def follow_up_many(kind, pairs):
+    """Queue the follow-ups of many events (a calendar change moving thousands of dossiers).
+
+    One message per FAN_OUT_CHUNK events keeps the admin's request short; the worker fans them
+    out into one retried task each. Never raises, like `follow_up`.
+    """
+    if kind not in KINDS_WITH_WORK:
+        return
+    pairs = list(pairs)
+    for start in range(0, len(pairs), FAN_OUT_CHUNK):
+        chunk = pairs[start : start + FAN_OUT_CHUNK]
+        try:
+            fan_out.apply_async((kind, chunk), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        except Exception:
+            log.warning(
+                "%s follow-ups of %s events wait for the periodic catch-up",
+                kind,
+                len(chunk),
+                exc_info=True,
+            )
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def fan_out(kind, pairs):
+    for dossier_id, event_id in pairs:
+        follow_up(kind, dossier_id, event_id)
