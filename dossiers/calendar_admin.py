@@ -169,8 +169,6 @@ def open_deadlines(dossiers, old_calendar) -> Iterable[OpenDeadline]:
 
 def apply_moved_deadlines(moved: list[MovedDeadline], reason: str) -> None:
     """Store the new due instants, record a DossierEvent on each and notify each applicant."""
-    from .models import Dossier
     from .services import record_due_moved
 
-    dossiers = Dossier.objects.in_bulk([item.id for item in moved])
-    record_due_moved([(dossiers[item.id], item.old_due, item.new_due) for item in moved], reason)
+    record_due_moved([(item.id, item.old_due, item.new_due) for item in moved], reason)

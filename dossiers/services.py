@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -430,30 +430,59 @@ def ensure_slip(dossier, form, event=None):
 def record_due_moved(moves, reason):
     """A calendar change delayed these dossiers: store each new due time, record it, tell them.
 
-    `moves` is a list of (dossier, old_due, new_due); run inside the calendar change's
-    transaction. The status does not change, so the events keep it on both sides.
+    `moves` is a list of (dossier id, old due, new due); run inside the calendar change's
+    transaction. A new day off can move tens of thousands of dossiers at once, so this writes
+    in set-based batches instead of saving dossiers one by one. The status does not change.
     """
     now = timezone.now()
-    dossiers = []
-    events = []
-    for dossier, old_due, new_due in moves:
-        dossier.due_at = new_due
-        dossier.version += 1
-        dossiers.append(dossier)
-        events.append(
+    moves = list(moves)
+    statuses = {}
+    for start in range(0, len(moves), MOVE_BATCH):
+        batch = moves[start : start + MOVE_BATCH]
+        ids = [ident for ident, _old, _new in batch]
+        statuses.update(Dossier.objects.filter(pk__in=ids).values_list("pk", "status"))
+        _update_due_times([(ident, new) for ident, _old, new in batch])
+    events = DossierEvent.objects.bulk_create(
+        (
             DossierEvent(
-                dossier=dossier,
+                dossier_id=ident,
                 action="due_moved",
-                from_status=dossier.status,
-                to_status=dossier.status,
+                from_status=statuses[ident],
+                to_status=statuses[ident],
                 at=now,
                 note=reason,
                 data={"old_due_at": old_due.isoformat(), "due_at": new_due.isoformat()},
             )
+            for ident, old_due, new_due in moves
+        ),
+        batch_size=MOVE_BATCH,
+    )
+    pairs = [(event.dossier_id, event.pk) for event in events]
+    transaction.on_commit(lambda: _follow_up_many("due_moved", pairs), robust=True)
+
+
+MOVE_BATCH = 2000
+
+
+def _update_due_times(rows):
+    """UPDATE … FROM (VALUES …): one statement per batch, on PostgreSQL and SQLite alike."""
+    table = connection.ops.quote_name(Dossier._meta.db_table)
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    values = ", ".join(f"(%s, %s{cast})" for _row in rows)
+    params = [item for ident, due in rows for item in (ident, due)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET due_at = moved.due, version = {table}.version + 1 "  # noqa: S608
+            f"FROM (SELECT column1 AS id, column2 AS due FROM (VALUES {values}) AS v) AS moved "
+            f"WHERE {table}.id = moved.id",
+            params,
         )
-    Dossier.objects.bulk_update(dossiers, ["due_at", "version"], batch_size=1000)
-    for event in DossierEvent.objects.bulk_create(events, batch_size=1000):
-        _after_commit("due_moved", event.dossier, event)
+
+
+def _follow_up_many(kind, pairs):
+    from . import tasks
+
+    tasks.follow_up_many(kind, pairs)
 
 
 # --- The back office ------------------------------------------------------------------------
