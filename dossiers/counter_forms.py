@@ -8,27 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import uploads
+from .forms import PhoneField
 from .services import Applicant, PaperCount
 
-PHONE = re.compile(r"^0\d{9}$")
 ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
-
-
-def normalize_phone(value):
-    """ "+84 912 345 678", "0912.345.678" → "0912345678"; raises ValidationError otherwise."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    if not PHONE.match(digits):
-        raise ValidationError(_("Enter a phone number of 10 digits starting with 0."))
-    return digits
 
 
 class ApplicantFields(forms.Form):
     applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
-    applicant_phone = forms.CharField(label=_("Phone"), max_length=20)
+    applicant_phone = PhoneField(label=_("Phone"))
     applicant_id_number = forms.CharField(
         label=_("ID card number"),
         max_length=20,
@@ -43,9 +31,6 @@ class ApplicantFields(forms.Form):
         if len(name) < 2:
             raise ValidationError(_("Enter the applicant's full name."))
         return name
-
-    def clean_applicant_phone(self):
-        return normalize_phone(self.cleaned_data["applicant_phone"])
 
     def clean_applicant_id_number(self):
         value = re.sub(r"\s", "", self.cleaned_data["applicant_id_number"])

@@ -15,8 +15,7 @@ from dossiers import services, uploads
 from dossiers.models import Attachment, Dossier
 from dossiers.selectors import visible_dossiers
 from dossiers.workflow import Status
-from myphong import roles
-from tests.factories import AgencyFactory, DossierFactory, ProcedureFactory, UserFactory
+from tests.factories import DossierFactory, ProcedureFactory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Mon 09/06/2025 08:00: no public holiday in June 2025, so working days are Monday–Friday.
@@ -28,54 +27,8 @@ def at(day, hour, minute=0, month=6, year=2025):
 
 
 @pytest.fixture
-def agency(db):
-    return AgencyFactory()
-
-
-@pytest.fixture
-def province(db):
-    return AgencyFactory(code="000.00.12.H56", name="Sở Tư pháp tỉnh", level="province")
-
-
-@pytest.fixture
 def procedure(agency):
     return ProcedureFactory(name="Đăng ký khai sinh", processing_time=Decimal("5"), agency=agency)
-
-
-@pytest.fixture
-def clerk(agency):
-    return UserFactory(username="tiepnhan", roles=[roles.CLERK], roles__agency=agency)
-
-
-@pytest.fixture
-def specialist(agency):
-    return UserFactory(
-        username="chuyenvien",
-        first_name="Minh",
-        last_name="Trần Văn",
-        roles=[roles.SPECIALIST],
-        roles__agency=agency,
-    )
-
-
-@pytest.fixture
-def other_specialist(agency):
-    return UserFactory(username="chuyenvien2", roles=[roles.SPECIALIST], roles__agency=agency)
-
-
-@pytest.fixture
-def leader(agency):
-    return UserFactory(username="lanhdao", roles=[roles.LEADER], roles__agency=agency)
-
-
-@pytest.fixture
-def province_specialist(province):
-    return UserFactory(username="so-tu-phap", roles=[roles.SPECIALIST], roles__agency=province)
-
-
-@pytest.fixture
-def province_leader(province):
-    return UserFactory(username="so-lanh-dao", roles=[roles.LEADER], roles__agency=province)
 
 
 def receive(procedure, clerk, when=MONDAY_8H):

@@ -23,15 +23,6 @@ ID_NUMBER = "079190000001"  # DossierFactory's applicant_id_number
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
-class RecordingSmsBackend:
-    """settings.SMS_BACKEND for these tests: keeps what would have been sent."""
-
-    sent = []
-
-    def send(self, phone, text):
-        self.sent.append((phone, text))
-
-
 class BrokenEmailBackend:
     """An email backend whose server is down."""
 
@@ -46,13 +37,6 @@ def _forget_broker_connections():
     # Celery keeps the pools of the broker URL it first saw; kombu finds the right ones again.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture(autouse=True)
-def sms(settings):
-    settings.SMS_BACKEND = f"{__name__}.RecordingSmsBackend"
-    RecordingSmsBackend.sent = []
-    return RecordingSmsBackend.sent
 
 
 @pytest.fixture

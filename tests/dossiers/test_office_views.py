@@ -22,7 +22,6 @@ from dossiers.workflow import Status
 from myphong import roles
 from myphong.models import person_name
 from tests.factories import (
-    AgencyFactory,
     DossierFactory,
     ProcedureFactory,
     SectorFactory,
@@ -38,52 +37,11 @@ def at(day, hour, minute=0, month=6, year=2025):
 
 
 @pytest.fixture
-def agency(db):
-    return AgencyFactory()
-
-
-@pytest.fixture
-def province(db):
-    return AgencyFactory(code="000.00.12.H56", name="Sở Tư pháp tỉnh", level="province")
-
-
-@pytest.fixture
 def procedure(agency):
     sector = SectorFactory(code="ho-tich", name="Hộ tịch")
     return ProcedureFactory(
         name="Đăng ký khai sinh", processing_time=Decimal("5"), agency=agency, sector=sector
     )
-
-
-@pytest.fixture
-def clerk(agency):
-    return UserFactory(username="tiepnhan", roles=[roles.CLERK], roles__agency=agency)
-
-
-@pytest.fixture
-def specialist(agency):
-    return UserFactory(
-        username="chuyenvien",
-        first_name="Minh",
-        last_name="Trần Văn",
-        roles=[roles.SPECIALIST],
-        roles__agency=agency,
-    )
-
-
-@pytest.fixture
-def other_specialist(agency):
-    return UserFactory(username="chuyenvien2", roles=[roles.SPECIALIST], roles__agency=agency)
-
-
-@pytest.fixture
-def leader(agency):
-    return UserFactory(username="lanhdao", roles=[roles.LEADER], roles__agency=agency)
-
-
-@pytest.fixture
-def province_specialist(province):
-    return UserFactory(username="so-tu-phap", roles=[roles.SPECIALIST], roles__agency=province)
 
 
 @pytest.fixture

@@ -5,10 +5,7 @@ text layer shows up as a failure. Without poppler-utils the PDF checks are skipp
 (CI=true), where `make test` installs it.
 """
 
-import os
 import re
-import shutil
-import subprocess
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,6 +18,7 @@ from freezegun import freeze_time
 from dossiers import receipts, services
 from dossiers.models import DossierEvent, DossierPaper, Slip
 from myphong import roles
+from tests.doubles import poppler
 from tests.factories import DossierFactory, ProcedureFactory, UserFactory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -38,21 +36,12 @@ SIX_PAPERS = [
 ]
 
 
-def _poppler(tool, *args):
-    if shutil.which(tool) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is missing: `make test` installs poppler-utils")
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    result = subprocess.run([tool, *args], capture_output=True, text=True, check=True)
-    return result.stdout
-
-
 def pdf_text(slip):
-    return _poppler("pdftotext", "-layout", slip.file.path, "-")
+    return poppler("pdftotext", "-layout", slip.file.path, "-")
 
 
 def pdf_pages_and_size(slip):
-    info = _poppler("pdfinfo", slip.file.path)
+    info = poppler("pdfinfo", slip.file.path)
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
     width, height = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info, re.M).groups()
     return pages, (round(float(width), 2), round(float(height), 2))
@@ -129,7 +118,7 @@ def test_receipt_prints_code_applicant_request_and_appointment_with_diacritics(
 def test_receipt_embeds_its_own_fonts(clerk, birth_registration):
     dossier, event = accepted_dossier(birth_registration, clerk)
     slip = receipts.render_slip(dossier, "01", event)
-    fonts = _poppler("pdffonts", slip.file.path).splitlines()[2:]
+    fonts = poppler("pdffonts", slip.file.path).splitlines()[2:]
     assert fonts
     for row in fonts:
         name, emb = row.split()[0], row.split()[-5]

@@ -8,9 +8,6 @@ PDF text is read back with poppler's pdftotext (skipped when missing, except und
 """
 
 import io
-import os
-import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,6 +22,7 @@ from freezegun import freeze_time
 from dossiers import records, services, tasks
 from dossiers.models import DossierEvent, Notification, Slip
 from myphong import roles
+from tests.doubles import poppler
 from tests.factories import (
     AgencyFactory,
     DossierFactory,
@@ -49,14 +47,6 @@ DUE = at(12, 8)  # Thursday, 3 working days later
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def poppler(tool, *args):
-    if shutil.which(tool) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is missing: `make test` installs poppler-utils")
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    return subprocess.run([tool, *args], capture_output=True, text=True, check=True).stdout
-
-
 def pdf_text(content, tmp_path, name="phieu.pdf"):
     """The text of PDF bytes, with every run of spaces and line breaks made one space."""
     assert content[:5] == b"%PDF-"
@@ -75,28 +65,9 @@ def pdf_page_size(content, tmp_path):
     return round(float(width)), round(float(height))
 
 
-class RecordingSms:
-    sent = []
-
-    def send(self, phone, text):
-        self.sent.append((phone, text))
-
-
-@pytest.fixture(autouse=True)
-def sms(settings):
-    settings.SMS_BACKEND = f"{__name__}.RecordingSms"
-    RecordingSms.sent = []
-    return RecordingSms.sent
-
-
 @pytest.fixture
 def agency(db):
     return AgencyFactory(address=ADDRESS, phone="0236 3812 345")
-
-
-@pytest.fixture
-def province(db):
-    return AgencyFactory(code="000.00.12.H56", name="Sở Tư pháp tỉnh", level="province")
 
 
 @pytest.fixture
