@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from . import calendar_admin
 from .deadlines import DayKind
-from .models import CalendarException
+from .models import CalendarException, Feedback, LookupAttempt, Rating
 
 # Vietnamese write dates day first; the ISO form is what the admin's date picker inserts.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -149,3 +149,55 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             count,
         ) % {"count": count}
         self.message_user(request, f"{done} {moved_text}".strip(), messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen in the admin, never added, changed or deleted there (not even by a superuser)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LookupAttempt)
+class LookupAttemptAdmin(ReadOnlyAdmin):
+    """Failed public lookups, to see abuse; kept 90 days (lookup.forget_old_lookup_attempts)."""
+
+    list_display = ["at", "ip_address", "code_tried", "reason", "user_agent"]
+    list_filter = ["reason"]
+    search_fields = ["code_tried", "ip_address"]
+    date_hierarchy = "at"
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    """Citizens' ratings: the office reads them and never edits them."""
+
+    list_display = ["dossier", "channel", "total", "created_at"]
+    list_filter = ["channel"]
+    list_select_related = ["dossier"]
+    search_fields = ["dossier__code"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=gettext_lazy("total (out of 18)"))
+    def total(self, obj):
+        return obj.total
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    """Feedback is answered by leaders on their own page; here an admin can only read it and
+    delete spam (a message that is not feedback at all)."""
+
+    list_display = ["code", "category", "agency", "created_at", "answered_at"]
+    list_filter = ["category", "agency", ("answered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "content"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -424,3 +424,256 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} — {self.event}"
+
+
+# --- The public side after submission: lookup, rating, feedback -------------------------------
+
+
+class LookupAttempt(models.Model):
+    """A failed public lookup (dossier or feedback), kept 90 days for the admin to see abuse.
+
+    Only failures are logged: what was typed as the code (truncated), never the second factor.
+    """
+
+    class Reason(models.TextChoices):
+        UNKNOWN_CODE = "unknown_code", _("Unknown code")
+        WRONG_FACTOR = "wrong_factor", _("Wrong phone number or lookup key")
+        LOCKED = "locked", _("Refused: too many failures")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    code_tried = models.CharField(_("code tried"), max_length=60, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("failed lookup")
+        verbose_name_plural = _("failed lookups")
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.ip_address} {self.get_reason_display()}"
+
+
+class Rating(models.Model):
+    """A citizen's rating of how their dossier was handled: once per dossier, never edited.
+
+    The nine indicators are those Circular 01/2018/TT-VPCP art. 13 scores 0, 1 or 2 (after
+    Decree 61/2018 art. 33). Checked against public copies — a provincial evaluation form built
+    on the Circular (Tuyên Quang) and Decree 61's list as the Thừa Thiên Huế portal prints it:
+    the names of indicators 1-7 and 9 and their order; the scores of 1-3 (2 = shorter than the
+    rule / no contact, 1 = equal / once, 0 = longer / more than once) and the top score of 4
+    (2 = no other agency; its 1 and 0 follow 3's pattern).
+    Ours, unverified: indicator 8 (officers' attitude, which those portals ask beside the list),
+    and every question and answer label below, written for citizens.
+    The Circular scores indicator 9 from the office's online share (>= 30 % → 2, 15-30 % → 1);
+    asked of a citizen it is their own experience of the online service, so leaders' figures
+    compute the share from dossiers and read this one as the citizen's view.
+    """
+
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("Citizen account")
+        LOOKUP = "lookup", _("Public lookup")
+
+    # (field, question, (label of 0, label of 1, label of 2)), in the Circular's order.
+    INDICATORS = (
+        (
+            "total_time",
+            _("How long did the whole procedure take, compared with the time the law allows?"),
+            (
+                _("Longer than allowed (late)"),
+                _("As long as allowed (on time)"),
+                _("Shorter than allowed (early)"),
+            ),
+        ),
+        (
+            "agency_time",
+            _(
+                "Did each office that worked on your dossier, including offices that helped, "
+                "keep to its own time limit?"
+            ),
+            (
+                _("Slower than its time limit"),
+                _("Within its time limit"),
+                _("Faster than its time limit"),
+            ),
+        ),
+        (
+            "contacts",
+            _(
+                "How many times did you have to contact the one-stop office to complete your "
+                "dossier, online contacts included?"
+            ),
+            (
+                _("More than once (not through my own mistake)"),
+                _("Only once"),
+                _("Not at all"),
+            ),
+        ),
+        (
+            "agencies_contacted",
+            _(
+                "How many other offices or organisations did you have to contact to complete "
+                "your dossier, online included?"
+            ),
+            (_("More than one other office"), _("One other office"), _("No other office")),
+        ),
+        (
+            "one_stop",
+            _(
+                "Were your papers received, processed and the result returned through the "
+                "one-stop office, without going from desk to desk?"
+            ),
+            (
+                _("No, I had to go to other desks or offices"),
+                _("Partly"),
+                _("Yes, everything through the one-stop office"),
+            ),
+        ),
+        (
+            "publicity",
+            _("Were the procedure's papers, fees and time limit published clearly?"),
+            (
+                _("Not published"),
+                _("Published, but incomplete or unclear"),
+                _("Published completely and clearly"),
+            ),
+        ),
+        (
+            "feedback_handling",
+            _("If you made a complaint or a suggestion about this procedure, how was it handled?"),
+            (
+                _("Not answered, or answered late"),
+                _("Answered, but not fully"),
+                _("Answered fully and on time, or I made none"),
+            ),
+        ),
+        (
+            "staff_attitude",
+            _("How did the officers treat you?"),
+            (
+                _("They bothered me, made difficulties or asked for money"),
+                _("Acceptably"),
+                _("Courteously and helpfully"),
+            ),
+        ),
+        (
+            "online_service",
+            _(
+                "Could you use the online public service for this procedure (to submit, follow "
+                "the dossier or receive the result)?"
+            ),
+            (_("No, or it did not work"), _("Partly"), _("Yes, fully")),
+        ),
+    )
+    FIELDS = tuple(field for field, _question, _labels in INDICATORS)
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="rating"
+    )
+    total_time = models.PositiveSmallIntegerField(_("1. total time"))
+    agency_time = models.PositiveSmallIntegerField(_("2. time of each office"))
+    contacts = models.PositiveSmallIntegerField(_("3. contacts to complete the dossier"))
+    agencies_contacted = models.PositiveSmallIntegerField(_("4. other offices contacted"))
+    one_stop = models.PositiveSmallIntegerField(_("5. through the one-stop office"))
+    publicity = models.PositiveSmallIntegerField(_("6. publicity of the procedure"))
+    feedback_handling = models.PositiveSmallIntegerField(_("7. complaints handled"))
+    staff_attitude = models.PositiveSmallIntegerField(_("8. officers' attitude"))
+    online_service = models.PositiveSmallIntegerField(_("9. online service"))
+    comment = models.TextField(_("comment"), blank=True)
+    channel = models.CharField(_("rated through"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    total_time__lte=2,
+                    agency_time__lte=2,
+                    contacts__lte=2,
+                    agencies_contacted__lte=2,
+                    one_stop__lte=2,
+                    publicity__lte=2,
+                    feedback_handling__lte=2,
+                    staff_attitude__lte=2,
+                    online_service__lte=2,
+                ),
+                name="rating_scores_0_to_2",
+            )
+        ]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self):
+        return f"{self.dossier} — {self.total}/18"
+
+    @property
+    def total(self):
+        return sum(getattr(self, field) for field in self.FIELDS)
+
+
+class Feedback(models.Model):
+    """Phản ánh, kiến nghị: a citizen's complaint or proposal about procedures or officers.
+
+    It may be anonymous. The sender follows the answer with the code and their phone number,
+    or with the lookup key shown once after sending.
+    """
+
+    class Category(models.TextChoices):
+        PROCEDURE = "procedure", _("Administrative procedures")
+        CONDUCT = "conduct", _("Officers' attitude and manner")
+        HARASSMENT = (
+            "harassment",
+            _("Bothering, harassment, or requests for money not required by law"),
+        )
+        OTHER = "other", _("Other proposals and petitions")
+
+    code = models.CharField(_("feedback code"), max_length=20, unique=True)
+    agency = models.ForeignKey(
+        "procedures.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="feedback",
+    )
+    category = models.CharField(_("about"), max_length=20, choices=Category.choices)
+    content = models.TextField(_("content"))
+    dossier_code = models.CharField(_("dossier code mentioned"), max_length=40, blank=True)
+    sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
+    sender_phone = models.CharField(_("sender's phone"), max_length=20, blank=True)
+    lookup_key = models.CharField(_("lookup key"), max_length=12, default=_lookup_key)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "answered_at"])]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_flagged(self):
+        """Harassment or money asked for: what the commune's reform report must catch."""
+        return self.category == self.Category.HARASSMENT
+
+
+class FeedbackCodeCounter(models.Model):
+    """The last feedback sequence number issued per day (dossiers.lookup.issue_feedback_code)."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y}: {self.last}"

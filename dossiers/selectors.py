@@ -2,14 +2,14 @@
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from myphong import roles
 from procedures.text import fold
 
 from . import deadlines
-from .models import Dossier
+from .models import Dossier, Rating
 from .workflow import CLOCK_STOPPED, OPEN, Status
 
 
@@ -193,3 +193,21 @@ def queue_counts(user, now=None):
             for name, condition in conditions.items()
         }
     )
+
+
+# --- Satisfaction (Circular 01/2018 art. 13) -------------------------------------------------
+
+
+def rating_summary(agency, start, end):
+    """The average of each of the nine indicators and the number of ratings, in one query.
+
+    Ratings of dossiers received by `agency` (None: every agency) given from `start` to `end`
+    (dates in Vietnam's time, both included). An average is None when nobody rated.
+    """
+    ratings = Rating.objects.filter(
+        created_at__gte=_local_midnight(start),
+        created_at__lt=_local_midnight(end + timedelta(days=1)),
+    )
+    if agency is not None:
+        ratings = ratings.filter(dossier__agency=agency)
+    return ratings.aggregate(count=Count("pk"), **{field: Avg(field) for field in Rating.FIELDS})

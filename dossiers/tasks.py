@@ -225,3 +225,11 @@ def follow_up_many(kind, pairs):
 def fan_out(kind, pairs):
     for dossier_id, event_id in pairs:
         follow_up(kind, dossier_id, event_id)
+
+
+@shared_task(ignore_result=True)
+def forget_old_lookup_attempts():
+    """Failed public lookups are kept 90 days for the admin, then forgotten."""
+    from . import lookup
+
+    return lookup.forget_old_lookup_attempts()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import citizen, counter, files, office, records
+from .views import citizen, counter, feedback, files, lookup, office, records
 
 app_name = "dossiers"
 urlpatterns = [
@@ -30,4 +30,18 @@ urlpatterns = [
     path("xu-ly/ho-so/<int:pk>/<slug:action>/", office.act, name="office_act"),
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),
+    # Following a dossier: the public lookup (code + phone or key), withdrawal, rating
+    path("tra-cuu/", lookup.lookup_dossier, name="lookup"),
+    path("tra-cuu/ho-so/", lookup.lookup_result, name="lookup_result"),
+    path("tra-cuu/ho-so/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
+    path("tra-cuu/dong/", lookup.lookup_end, name="lookup_end"),
+    path("ho-so-cua-toi/<int:pk>/rut/", citizen.withdraw, name="withdraw"),
+    path("ho-so-cua-toi/<int:pk>/danh-gia/", lookup.rate_my_dossier, name="rate"),
+    # Feedback and petitions (phản ánh, kiến nghị): public form and lookup, leaders' answers
+    path("phan-anh/", feedback.send, name="feedback"),
+    path("phan-anh/da-gui/", feedback.sent, name="feedback_sent"),
+    path("phan-anh/tra-cuu/", feedback.lookup_feedback, name="feedback_lookup"),
+    path("phan-anh/tra-cuu/ket-qua/", feedback.result, name="feedback_result"),
+    path("xu-ly/phan-anh/", feedback.queue, name="feedback_queue"),
+    path("xu-ly/phan-anh/<int:pk>/", feedback.answer, name="feedback_answer"),
 ]

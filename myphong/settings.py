@@ -134,6 +134,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.tasks.sweep_pending_uploads",
         "schedule": 3600.0,
     },
+    # Failed public lookups older than 90 days.
+    "dossiers: forget old lookup attempts": {
+        "task": "dossiers.tasks.forget_old_lookup_attempts",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # --- Auth
@@ -250,3 +255,16 @@ LOGGING = {
 DEADLINE_SUPPLEMENT_RULE = os.environ.get("DEADLINE_SUPPLEMENT_RULE", "restart")
 if DEADLINE_SUPPLEMENT_RULE not in {"restart", "pause"}:
     raise ImproperlyConfigured("DEADLINE_SUPPLEMENT_RULE must be 'restart' or 'pause'")
+
+# --- Public lookup of dossiers and feedback (dossiers/lookup.py). Every answer to a lookup takes
+# at least LOOKUP_MIN_SECONDS, so its timing does not tell which codes exist. Failures are counted
+# per IP address and per code in the cache (Redis in production): from LOOKUP_SLOW_AFTER failures
+# within LOOKUP_LOCK_MINUTES each answer waits LOOKUP_SLOW_SECONDS more; at LOOKUP_MAX_FAILURES
+# lookups are refused for LOOKUP_LOCK_MINUTES. The same per-IP count limits feedback submissions.
+# A successful lookup lets the browser see that dossier for LOOKUP_GRANT_MINUTES.
+LOOKUP_MIN_SECONDS = float(os.environ.get("LOOKUP_MIN_SECONDS", "0.4"))
+LOOKUP_SLOW_AFTER = int(os.environ.get("LOOKUP_SLOW_AFTER", "5"))
+LOOKUP_SLOW_SECONDS = float(os.environ.get("LOOKUP_SLOW_SECONDS", "2"))
+LOOKUP_MAX_FAILURES = int(os.environ.get("LOOKUP_MAX_FAILURES", "10"))
+LOOKUP_LOCK_MINUTES = int(os.environ.get("LOOKUP_LOCK_MINUTES", "15"))
+LOOKUP_GRANT_MINUTES = int(os.environ.get("LOOKUP_GRANT_MINUTES", "30"))

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from myphong import roles
 from procedures.selectors import procedure_detail
 
-from .. import services
+from .. import permissions, services
 from ..forms import (
     OnlineSubmissionForm,
     RegistrationForm,
@@ -32,6 +33,9 @@ from ..forms import (
     registration_fingerprint,
     send_confirmation_email,
 )
+from ..lookup import where_to_collect
+from ..lookup_forms import WithdrawForm
+from ..models import Attachment, Rating
 from ..selectors import visible_dossiers
 from ..workflow import Status
 
@@ -204,7 +208,14 @@ def submitted(request, pk):
 @never_cache
 @citizen_required
 def my_dossiers(request):
-    dossiers = _own_dossiers(request.user).order_by("-submitted_at", "-pk")
+    dossiers = (
+        _own_dossiers(request.user)
+        .annotate(rated=Exists(Rating.objects.filter(dossier=OuterRef("pk"))))
+        .order_by("-submitted_at", "-pk")
+    )
+    dossiers = list(dossiers)
+    for dossier in dossiers:
+        dossier.can_withdraw = permissions.may(request.user, dossier, "withdraw")
     return render(request, "dossiers/citizen/my_dossiers.html", {"dossiers": dossiers})
 
 
@@ -247,13 +258,55 @@ def my_dossier(request, pk):
         "dossiers/citizen/my_dossier.html",
         {
             "dossier": dossier,
-            "attachments": dossier.attachments.select_related("required_document"),
-            "timeline": [(event, *describe_event(event)) for event in events],
+            "attachments": dossier.attachments.exclude(kind=Attachment.Kind.RESULT).select_related(
+                "required_document"
+            ),
+            "timeline": citizen_timeline(events),
             "asked": asked,
             "asked_items": asked.data.get("items", []) if asked else [],
             "form": form,
+            **_actions(request.user, dossier, events),
         },
     )
+
+
+def _actions(user, dossier, events):
+    """What the owner can do besides adding papers: receipt, result files, withdraw, rate."""
+    finished = dossier.status in (Status.RESOLVED, Status.RETURNED)
+    rating = Rating.objects.filter(dossier=dossier).first()
+    return {
+        "has_receipt": any(event.action == "accept" for event in events),
+        "results": dossier.attachments.filter(kind=Attachment.Kind.RESULT) if finished else [],
+        "collect": where_to_collect(dossier) if dossier.status == Status.RESOLVED else None,
+        "can_withdraw": permissions.may(user, dossier, "withdraw"),
+        "rating": rating,
+        "can_rate": dossier.status == Status.RETURNED and rating is None,
+    }
+
+
+@never_cache
+@citizen_required
+def withdraw(request, pk):
+    """Confirm, then withdraw the dossier (services.withdraw, with the version seen)."""
+    dossier = get_object_or_404(_own_dossiers(request.user), pk=pk)
+    if not permissions.may(request.user, dossier, "withdraw"):
+        messages.info(request, _("This dossier can no longer be withdrawn."))
+        return redirect("dossiers:my_dossier", pk=dossier.pk)
+    form = WithdrawForm(request.POST or None, initial={"version": dossier.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw(
+                dossier,
+                request.user,
+                form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.ActionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("Your dossier was withdrawn."))
+        return redirect("dossiers:my_dossier", pk=dossier.pk)
+    return render(request, "dossiers/citizen/withdraw.html", {"dossier": dossier, "form": form})
 
 
 def _latest(events, action):
@@ -264,6 +317,10 @@ def _latest(events, action):
 NOTES_FOR_THE_APPLICANT = {"request_supplement", "refuse", "supplement"}
 
 
+# The office's own steps (assignment, approval): they change nothing the applicant waits for.
+INTERNAL_EVENTS = {"assign", "send_for_approval", "approve", "record_result"}
+
+
 def describe_event(event):
     """(one plain sentence about `event`, the note shown with it) for the citizen's timeline."""
     words = {
@@ -272,6 +329,18 @@ def describe_event(event):
         "request_supplement": _("The office asked you to add papers."),
         "supplement": _("You sent the papers asked for."),
         "refuse": _("The office refused to receive the dossier."),
+        "start": _("The dossier is being processed."),
+        "transfer": _("The dossier was sent to %(agency)s, which takes part in processing it.")
+        % {"agency": (event.data or {}).get("agency", "")},
+        "take_back": _("The dossier came back from the other agency."),
+        "request_payment": _("The office asked you to pay the fee."),
+        "confirm_payment": _("The fee was paid; processing continues."),
+        "reschedule": _("The office apologised for a delay and set a new appointment."),
+        "due_moved": _("The due date moved because of a change in the working calendar."),
+        "resolve": _("The result is ready: you can collect it."),
+        "return": _("The result was handed over."),
+        "withdraw": _("The dossier was withdrawn."),
+        "stop": _("Processing was stopped."),
     }
     if event.action in words:
         sentence = words[event.action]
@@ -280,3 +349,22 @@ def describe_event(event):
     else:
         sentence = _("The dossier was updated.")
     return sentence, event.note if event.action in NOTES_FOR_THE_APPLICANT else ""
+
+
+def citizen_timeline(events, public=False):
+    """The rows of the citizen's timeline (templates/dossiers/citizen/_timeline.html).
+
+    Each row: the event, its sentence, the office's note and the papers asked for. `public`
+    is the lookup page, which whoever holds the code and a factor sees: it leaves out what the
+    applicant wrote themselves.
+    """
+    rows = []
+    for event in events:
+        if event.action in INTERNAL_EVENTS:
+            continue
+        sentence, note = describe_event(event)
+        if public and event.action == "supplement":
+            note = ""
+        items = (event.data or {}).get("items", []) if event.action == "request_supplement" else []
+        rows.append({"event": event, "sentence": sentence, "note": note, "items": items})
+    return rows

@@ -5,7 +5,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
+from ..models import Attachment
 from ..selectors import visible_dossiers
+from ..workflow import Status
+
+RESULT_READY = frozenset({Status.RESOLVED, Status.RETURNED})
 
 
 @never_cache
@@ -13,7 +17,11 @@ from ..selectors import visible_dossiers
 def attachment(request, pk, attachment_id):
     """The applicant and the staff of the dossier's agency download; anyone else gets 404."""
     dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
-    attachment = get_object_or_404(dossier.attachments, pk=attachment_id)
+    attachments = dossier.attachments.all()
+    if dossier.applicant_id == request.user.pk and dossier.status not in RESULT_READY:
+        # The result scan is the applicant's once the leader has signed and it is resolved.
+        attachments = attachments.exclude(kind=Attachment.Kind.RESULT)
+    attachment = get_object_or_404(attachments, pk=attachment_id)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
