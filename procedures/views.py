@@ -1,5 +1,7 @@
 """Public catalogue pages: thin — parse, call a selector, render."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -16,10 +18,17 @@ def procedure_list(request):
     sectors = list(Sector.objects.order_by("order", "name"))
     sector = next((s for s in sectors if s.code == request.GET.get("linh-vuc")), None)
     page = Paginator(search_procedures(query, sector), PAGE_SIZE).get_page(request.GET.get("trang"))
+    page_query = urlencode({"q": query, "linh-vuc": sector.code if sector else ""})
     return render(
         request,
         "procedures/list.html",
-        {"page": page, "query": query, "sectors": sectors, "sector": sector},
+        {
+            "page": page,
+            "query": query,
+            "sectors": sectors,
+            "sector": sector,
+            "page_query": page_query,
+        },
     )
 
 
