@@ -150,7 +150,8 @@ def check_attempt(request, code):
         attempt.keys.append(_cache_key("code", normalise_code(code)))
     locks = cache.get_many([f"{key}:lock" for key in attempt.keys])
     counts = cache.get_many(attempt.keys)
-    attempt.locked = bool(locks)
+    # The lock holds its own end: the cache's expiry is only its clean-up.
+    attempt.locked = any(until > time.time() for until in locks.values())
     if max(counts.values(), default=0) >= settings.LOOKUP_SLOW_AFTER:
         attempt.delay = settings.LOOKUP_SLOW_SECONDS
     return attempt
@@ -161,7 +162,7 @@ def record_failure(attempt, reason):
     if reason != LookupAttempt.Reason.LOCKED:
         for key in attempt.keys:
             if _bump(key) >= settings.LOOKUP_MAX_FAILURES:
-                cache.set(f"{key}:lock", True, _window())
+                cache.set(f"{key}:lock", time.time() + _window(), _window())
                 cache.delete(key)
     LookupAttempt.objects.create(
         ip_address=attempt.ip,
