@@ -103,12 +103,12 @@ def main():
         worker = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/celery"),
+                "--quiet",
                 "-A",
                 "myphong",
                 "worker",
                 "-P",
                 "solo",
-                "--quiet",
                 "--loglevel=WARNING",
                 "--without-gossip",
                 "--without-mingle",
