@@ -141,6 +141,35 @@ class ReasonForm(ActionForm):
         return service(self.dossier, self.user, self.cleaned_data["note"], **self.service_kwargs())
 
 
+class CounterSupplementForm(ActionForm):
+    """The applicant brought the missing papers to the counter: the clerk records them."""
+
+    note = forms.CharField(
+        label=_("Papers received at the counter"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    scan = forms.FileField(label=_("Scan (PDF, JPEG or PNG, optional)"), required=False)
+
+    def clean_scan(self):
+        scan = self.cleaned_data.get("scan")
+        if scan:
+            self.checked_scan = uploads.check_upload(scan)
+        return scan
+
+    def perform(self):
+        scan = self.cleaned_data.get("scan")
+        scans = [(None, scan, self.checked_scan)] if scan else []
+        return services.add_supplement(
+            self.dossier,
+            self.user,
+            [],
+            note=self.cleaned_data["note"],
+            scans=scans,
+            **self.service_kwargs(),
+        )
+
+
 def specialists_of(agency):
     """Active specialists working for `agency`, by name."""
     return (
@@ -380,6 +409,7 @@ FORMS = {
     "assign": AssignForm,
     "start": ActionForm,
     "request_supplement": SupplementForm,
+    "supplement": CounterSupplementForm,
     "request_payment": PaymentForm,
     "confirm_payment": ActionForm,
     "transfer": TransferForm,

@@ -380,19 +380,23 @@ def refuse(dossier, clerk, reason, expected_version=None):
     return dossier
 
 
-def add_supplement(dossier, citizen, pending_uploads, note=""):
+def add_supplement(dossier, citizen, pending_uploads, note="", scans=(), expected_version=None):
     """The applicant hands in what was asked for; the dossier goes back to the office.
 
+    Online, `pending_uploads` are the citizen's checked files; at the counter the clerk records
+    the papers in `note` and may attach `scans` ((document, upload, checked info) triples).
     A dossier not yet received goes back to the clerk's queue; a received one goes back to work
     and its legal time restarts (or resumes) by the rule in settings.
     """
     with transaction.atomic():
-        dossier = _locked(dossier)
+        dossier = _locked(dossier, expected_version)
         if dossier.status != Status.AWAITING_SUPPLEMENT:
             raise ActionRefused(gettext_lazy("This dossier is not waiting for supplements."))
         _authorize(dossier, citizen, "supplement")
         for upload in pending_uploads:
             _attach_pending(dossier, upload, citizen, Attachment.Kind.SUPPLEMENT)
+        for document, upload, info in scans:
+            store_attachment(dossier, document, upload, info, citizen, Attachment.Kind.SUPPLEMENT)
         now = timezone.now()
         if dossier.received_at is None:
             event = _move(dossier, Status.SUBMITTED, "supplement", citizen, note, at=now)

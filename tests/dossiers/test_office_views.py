@@ -651,3 +651,30 @@ def test_the_list_shows_time_left_and_the_overdue_flag_from_the_stored_due(
         page = as_user(english, leader).get(reverse("dossiers:office_queue"), {"hang": "overdue"})
     assert "Quá Hạn" in page.text
     assert "overdue by 1 day 1 hour of working time" in page.text
+
+
+def test_a_clerk_records_missing_papers_brought_to_the_counter(
+    client, procedure, clerk, leader, specialist
+):
+    dossier = receive(procedure, clerk)
+    services.assign(dossier, leader, specialist)
+    services.request_supplement(dossier, specialist, ["Bản sao Giấy khai sinh"], "Còn thiếu")
+    as_user(client, clerk)
+    assert "Giấy tờ bổ sung nhận tại quầy" in client.get(page_url(dossier)).text
+    scan = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(scan, "PNG")
+    scan.name = "ban-sao.png"
+    scan.seek(0)
+    response = post(client, dossier, "supplement", note="1 bản sao Giấy khai sinh", scan=scan)
+    assert response.status_code == 302
+    dossier = fresh(dossier)
+    assert dossier.status == Status.IN_PROGRESS
+    event = dossier.events.get(action="supplement")
+    assert event.actor == clerk and event.note == "1 bản sao Giấy khai sinh"
+    assert dossier.attachments.get().kind == "supplement"
+    # A specialist does not take papers at the counter.
+    other = receive(procedure, clerk)
+    services.assign(other, leader, specialist)
+    services.request_supplement(other, specialist, ["Tờ khai"], "Còn thiếu")
+    as_user(client, specialist)
+    assert post(client, other, "supplement", note="Tờ khai").status_code == 403
