@@ -6,9 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages: WeasyPrint's Pango (PDF receipts), and for the tests a browser and pdftotext.
+# Debian packages: WeasyPrint's Pango (PDF receipts); for the tests a browser, fonts for it, and
+# pdftotext.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium poppler-utils
+TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2
 
 .PHONY: run test lint format system-deps test-system-deps messages worker clean
 
