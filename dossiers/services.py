@@ -91,6 +91,14 @@ def _locked(dossier, expected_version=None):
     return locked
 
 
+def _required(text, message):
+    """The text without surrounding spaces; refused with `message` when nothing is left."""
+    text = (text or "").strip()
+    if not text:
+        raise ActionRefused(message)
+    return text
+
+
 def _authorize(dossier, user, action):
     """Refuse with a clear message when `user` may not take `action` on `dossier` now."""
     if user is None:  # the system itself (a periodic task, a calendar change)
@@ -368,14 +376,13 @@ def request_supplement(dossier, actor, items, reason, expected_version=None):
 
 def refuse(dossier, clerk, reason, expected_version=None):
     """Refuse to receive the dossier, with the reason (Form 03)."""
-    if not (reason or "").strip():
-        raise ActionRefused(gettext_lazy("Give the reason for refusing the dossier."))
+    reason = _required(reason, gettext_lazy("Give the reason for refusing the dossier."))
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
         if dossier.received_at is not None:
             raise ActionRefused(gettext_lazy("A dossier already received cannot be refused."))
         _authorize(dossier, clerk, "refuse")
-        event = _move(dossier, Status.REJECTED, "refuse", clerk, note=reason.strip())
+        event = _move(dossier, Status.REJECTED, "refuse", clerk, note=reason)
         _after_commit("refused", dossier, event)
     return dossier
 
@@ -668,15 +675,14 @@ def mark_resolved(dossier, actor, note="", expected_version=None):
 
 def mark_returned(dossier, clerk, collected_by, method, note="", expected_version=None):
     """The clerk hands the result over and records who collected it, when and how."""
-    if not (collected_by or "").strip():
-        raise ActionRefused(gettext_lazy("Write who collected the result."))
+    collected_by = _required(collected_by, gettext_lazy("Write who collected the result."))
     if method not in Dossier.ReturnMethod.values:
         raise ActionRefused(gettext_lazy("Choose how the result was returned."))
     with transaction.atomic():
         dossier = _begin(dossier, clerk, "return", expected_version)
         now = timezone.now()
         dossier.returned_at = now
-        dossier.returned_to = collected_by.strip()
+        dossier.returned_to = collected_by
         dossier.return_method = method
         event = _move(
             dossier,
@@ -692,11 +698,10 @@ def mark_returned(dossier, clerk, collected_by, method, note="", expected_versio
 
 
 def stop_processing(dossier, actor, reason, expected_version=None):
-    if not (reason or "").strip():
-        raise ActionRefused(gettext_lazy("Give the reason for stopping."))
+    reason = _required(reason, gettext_lazy("Give the reason for stopping."))
     with transaction.atomic():
         dossier = _begin(dossier, actor, "stop", expected_version)
-        event = _move(dossier, Status.STOPPED, "stop", actor, reason.strip())
+        event = _move(dossier, Status.STOPPED, "stop", actor, reason)
         _after_commit("stopped", dossier, event)
     return dossier
 
@@ -715,8 +720,7 @@ def reschedule(dossier, actor, new_due, reason, expected_version=None):
 
     Statistics keep judging timeliness against the due time promised before the apology.
     """
-    if not (reason or "").strip():
-        raise ActionRefused(gettext_lazy("Give the reason for the delay."))
+    reason = _required(reason, gettext_lazy("Give the reason for the delay."))
     with transaction.atomic():
         dossier = _begin(dossier, actor, "reschedule", expected_version)
         now = timezone.now()
@@ -737,7 +741,7 @@ def reschedule(dossier, actor, new_due, reason, expected_version=None):
             dossier,
             "reschedule",
             actor,
-            reason.strip(),
+            reason,
             {"old_due_at": old_due.isoformat(), "due_at": new_due.isoformat()},
             now,
         )
