@@ -13,19 +13,32 @@ from django.utils import timezone
 from .models import DossierCodeCounter
 
 
-def next_sequence(agency, day):
-    """Take the next number for `agency` on `day`; must run inside a transaction."""
+def take_next(counter, **key):
+    """Take the next number of the `counter` model's row for `key`; inside a transaction only.
+
+    One atomic upsert: the row stays locked until the caller's transaction ends, so concurrent
+    callers queue (no duplicates) and a rolled-back one gives its number back (no gaps). Used for
+    dossier codes (per agency and day) and feedback codes (per day).
+    """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("A dossier code must be taken inside the acceptance's transaction")
-    table = connection.ops.quote_name(DossierCodeCounter._meta.db_table)
+        raise RuntimeError("A sequence number must be taken inside the transaction that uses it")
+    table = connection.ops.quote_name(counter._meta.db_table)
+    columns = [connection.ops.quote_name(counter._meta.get_field(name).column) for name in key]
+    values = [getattr(value, "pk", value) for value in key.values()]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
+            f"INSERT INTO {table} ({', '.join(columns)}, last) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(values))}, 1) "
+            f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET last = {table}.last + 1 "
             "RETURNING last",
-            [agency.pk, day],
+            values,
         )
         return cursor.fetchone()[0]
+
+
+def next_sequence(agency, day):
+    """Take the next number for `agency` on `day`; must run inside a transaction."""
+    return take_next(DossierCodeCounter, agency=agency, day=day)
 
 
 def format_code(agency_code, day, sequence):

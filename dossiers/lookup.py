@@ -28,7 +28,7 @@ from datetime import timedelta
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from myphong import roles
 
-from . import deadlines, permissions
+from . import codes, deadlines, permissions
 from .forms import phone_digits
 from .models import Feedback, FeedbackCodeCounter, LookupAttempt, Rating
 from .services import ActionRefused
@@ -377,22 +377,9 @@ def rate(dossier, scores, comment="", channel=Rating.Channel.ACCOUNT):
 
 
 def issue_feedback_code(at):
-    """ "PAKN-<YYMMDD>-<NNNN>": a daily sequence, taken from a counter row as dossier codes are.
-
-    The upsert locks the day's row until the caller's transaction ends, so concurrent senders
-    queue (no duplicates) and a rolled-back one gives its number back (no gaps).
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("A feedback code must be taken inside the saving transaction")
+    """ "PAKN-<YYMMDD>-<NNNN>": a daily sequence from a counter row, as dossier codes are."""
     day = timezone.localdate(at)
-    table = connection.ops.quote_name(FeedbackCodeCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        sequence = cursor.fetchone()[0]
+    sequence = codes.take_next(FeedbackCodeCounter, day=day)
     return f"PAKN-{day:%y%m%d}-{sequence:04d}"
 
 

@@ -130,7 +130,8 @@ FORM_EVENTS = {"01": "accept", "02": "request_supplement", "03": "refuse", "04":
 
 
 def slip(request, pk, form):
-    """A form slip (01 receipt, 02 supplement request, 03 refusal) as PDF, for who may see it.
+    """A form slip (01 receipt, 02 supplement request, 03 refusal, 04 apology) as PDF, for who
+    may see it (staff of the agency, the applicant).
 
     Rendered on first request if the worker has not done it yet (or is down).
     """
