@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dossiers.deadlines import (
+from dossiers.calendar.engine import (
     SAME_DAY,
     TZ,
     WORKING_DAY,

@@ -95,15 +95,15 @@ def render_figures(renders=30):
     """p50/p95 of the receipt's HTML + PDF render over `renders` warm renders, as one line."""
     from django.db import transaction
 
-    from dossiers import receipts
+    from dossiers.printing import pdf, slips
 
     with transaction.atomic():
         dossier, event = _accepted_dossier()
 
         def render():
             started, cpu_started = time.perf_counter(), time.process_time()
-            pdf = receipts.write_pdf(receipts.slip_html(dossier, "01", event))
-            assert pdf.startswith(b"%PDF-")
+            written = pdf.write_pdf(slips.slip_html(dossier, "01", event))
+            assert written.startswith(b"%PDF-")
             return time.perf_counter() - started, time.process_time() - cpu_started
 
         first, _cpu = render()

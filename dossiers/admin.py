@@ -13,8 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import calendar_admin
-from .deadlines import DayKind
+from .calendar import changes as calendar_changes
+from .calendar import year as calendar_year
+from .calendar.engine import DayKind
 from .models import CalendarException, Feedback, LookupAttempt, Rating
 
 # Vietnamese write dates day first; the ISO form is what the admin's date picker inserts.
@@ -36,7 +37,7 @@ class CalendarExceptionForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("date") and "is_working_day" in cleaned:
             try:
-                calendar_admin.check_exception(cleaned["date"], cleaned["is_working_day"])
+                calendar_year.check_exception(cleaned["date"], cleaned["is_working_day"])
             except forms.ValidationError as error:
                 self.add_error("is_working_day", error)
         return cleaned
@@ -59,13 +60,13 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        self._report_moved(request, calendar_admin.save_exception(obj))
+        self._report_moved(request, calendar_changes.save_exception(obj))
 
     def delete_model(self, request, obj):
-        self._report_moved(request, calendar_admin.delete_exceptions([obj]))
+        self._report_moved(request, calendar_changes.delete_exceptions([obj]))
 
     def delete_queryset(self, request, queryset):
-        self._report_moved(request, calendar_admin.delete_exceptions(queryset))
+        self._report_moved(request, calendar_changes.delete_exceptions(queryset))
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -94,7 +95,7 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             if not self.has_delete_permission(request):
                 raise PermissionDenied
             exception = get_object_or_404(CalendarException, pk=request.POST["remove"])
-            moved = calendar_admin.delete_exceptions([exception])
+            moved = calendar_changes.delete_exceptions([exception])
             self._report_moved(
                 request,
                 moved,
@@ -109,7 +110,7 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             if form.is_valid():
                 exception = form.save(commit=False)
                 exception.created_by = request.user
-                moved = calendar_admin.save_exception(exception)
+                moved = calendar_changes.save_exception(exception)
                 self._report_moved(
                     request,
                     moved,
@@ -124,7 +125,7 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             "year": year,
             "previous_year": year - 1,
             "next_year": year + 1,
-            "months": calendar_admin.year_view(year),
+            "months": calendar_year.year_view(year),
             "weekdays": [WEEKDAYS_ABBR[number] for number in range(7)],
             "exceptions": CalendarException.objects.filter(date__year=year),
             "kinds": [
@@ -166,7 +167,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(LookupAttempt)
 class LookupAttemptAdmin(ReadOnlyAdmin):
-    """Failed public lookups, to see abuse; kept 90 days (lookup.forget_old_lookup_attempts)."""
+    """Failed public lookups, to see abuse; kept 90 days (guard.forget_old_lookup_attempts)."""
 
     list_display = ["at", "ip_address", "code_tried", "reason", "user_agent"]
     list_filter = ["reason"]

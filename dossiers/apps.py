@@ -8,7 +8,7 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self):
-        from .deadlines import calendar_exception_changed
+        from .calendar.store import calendar_exception_changed
         from .models import CalendarException
 
         # A saved or deleted exception invalidates the cached working calendars, in every process.

@@ -8,14 +8,13 @@ changes nothing: each demo dossier has a fixed intake token.
 
 import uuid
 from datetime import datetime, time, timedelta
-from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from procedures.models import Procedure
 
-from . import deadlines, services
+from . import clock, deadlines, services
 from .models import Dossier
 
 DEMO_CITIZEN = "congdan@example.invalid"
@@ -57,9 +56,7 @@ STORIES = [
 ]
 
 
-def _at(instant):
-    """Run the services as if it were `instant`."""
-    return mock.patch("django.utils.timezone.now", return_value=instant)
+_at = clock.replaying_at
 
 
 def _day_at(calendar, working_days_ago, hour):
@@ -104,7 +101,9 @@ def _play(story, procedure, applicant, token, received, clerk, specialist, leade
     if story == "submitted_online":
         citizen = get_user_model().objects.get(username=DEMO_CITIZEN)
         with _at(received):
-            services.submit_online(procedure, citizen, applicant, procedure.name, token)
+            services.submit_online(
+                procedure, citizen, applicant=applicant, request=procedure.name, token=token
+            )
         return
     papers = [
         services.PaperCount(
@@ -115,13 +114,18 @@ def _play(story, procedure, applicant, token, received, clerk, specialist, leade
     ]
     with _at(received):
         dossier = services.register_at_counter(
-            procedure, clerk, applicant, papers, request=procedure.name, token=token
+            procedure,
+            clerk,
+            applicant=applicant,
+            papers=papers,
+            request=procedure.name,
+            token=token,
         )
     if story == "unassigned":
         return
     step = received + timedelta(minutes=20)
     with _at(step):
-        services.assign(dossier, leader, specialist)
+        services.assign(dossier, leader, specialist=specialist)
     if story == "assigned":
         return
     step += timedelta(minutes=40)
@@ -132,13 +136,16 @@ def _play(story, procedure, applicant, token, received, clerk, specialist, leade
             services.request_supplement(
                 dossier,
                 specialist,
-                ["Bản sao Giấy khai sinh có chứng thực", "Tờ khai có chữ ký của người yêu cầu"],
-                "Thành phần hồ sơ chưa đầy đủ theo quy định.",
+                items=[
+                    "Bản sao Giấy khai sinh có chứng thực",
+                    "Tờ khai có chữ ký của người yêu cầu",
+                ],
+                reason="Thành phần hồ sơ chưa đầy đủ theo quy định.",
             )
         return
     if story == "payment":
         with _at(step + timedelta(minutes=30)):
-            services.request_payment(dossier, specialist, procedure.fee or 8000)
+            services.request_payment(dossier, specialist, amount=procedure.fee or 8000)
         return
     if story == "transferred":
         from procedures.models import Agency
@@ -146,7 +153,9 @@ def _play(story, procedure, applicant, token, received, clerk, specialist, leade
         other = Agency.objects.exclude(pk=dossier.agency_id).first()
         if other is not None:
             with _at(step + timedelta(minutes=30)):
-                services.transfer_to_agency(dossier, specialist, other, "Xác minh thông tin")
+                services.transfer_to_agency(
+                    dossier, specialist, agency=other, note="Xác minh thông tin"
+                )
         return
     if story in ("in_progress", "overdue", "due_soon"):
         return
@@ -167,4 +176,6 @@ def _play(story, procedure, applicant, token, received, clerk, specialist, leade
         services.mark_resolved(dossier, specialist)
     if story.startswith("returned"):
         with _at(finish + timedelta(hours=1)):
-            services.mark_returned(dossier, clerk, applicant.name, Dossier.ReturnMethod.COUNTER)
+            services.mark_returned(
+                dossier, clerk, collected_by=applicant.name, method=Dossier.ReturnMethod.COUNTER
+            )

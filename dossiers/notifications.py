@@ -27,34 +27,22 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
-from . import deadlines
 from .models import Notification
-from .receipts import Moment, lookup_url, promised_due, recorded_instant
+from .printing.wording import (
+    Moment,
+    lookup_url,
+    money,
+    office_contact,
+    office_hours_text,
+    promised_due,
+    recorded_instant,
+)
+from .workflow import NOTIFIED_KINDS
 
 log = logging.getLogger(__name__)
 
-# The event kinds (tasks.follow_up) the applicant is told about.
-KINDS = (
-    "accepted",
-    "supplement_requested",
-    "refused",
-    "rescheduled",
-    "due_moved",
-    "payment_requested",
-    "resolved",
-    "transferred",
-    "stopped",
-    "withdrawn",
-)
-WEEKDAYS = {
-    1: "thứ Hai",
-    2: "thứ Ba",
-    3: "thứ Tư",
-    4: "thứ Năm",
-    5: "thứ Sáu",
-    6: "thứ Bảy",
-    7: "Chủ nhật",
-}
+# The follow-up kinds (workflow.FOLLOW_UPS) the applicant is told about.
+KINDS = NOTIFIED_KINDS
 # After this many failed attempts a message is left to a person (its last_error says why).
 MAX_ATTEMPTS = 10
 
@@ -85,23 +73,6 @@ class Email:
     body: str
 
 
-def money(amount):
-    """8000 → "8.000 đ", as Vietnamese write amounts of đồng."""
-    return f"{int(amount):,} đ".replace(",", ".")
-
-
-def office_hours(agency):
-    """ "07:00–11:30 và 13:30–17:00, từ thứ Hai đến thứ Sáu": when to come to the counter."""
-    hours = deadlines.parse_office_hours(agency.office_hours)
-    periods = " và ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in hours)
-    days = sorted(deadlines.parse_working_weekdays(agency.working_weekdays))
-    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-        weekdays = f"từ {WEEKDAYS[days[0]]} đến {WEEKDAYS[days[-1]]}"
-    else:
-        weekdays = ", ".join(WEEKDAYS[day] for day in days)
-    return f"{periods}, {weekdays} (trừ ngày nghỉ lễ, Tết)"
-
-
 def message_context(kind, dossier, event):
     """What the message templates may print. Deliberately no dossier object: the ID number and
     anything else not listed here cannot end up in a message by a template's mistake."""
@@ -126,12 +97,8 @@ def message_context(kind, dossier, event):
         "reason": event.note,
         "amount": money(data["amount"]) if data.get("amount") else "",
         "transferred_to": data.get("agency", ""),
-        "office_hours": office_hours(agency),
-        "contact": {
-            "where": agency.address or settings.PORTAL_ADDRESS,
-            "phone": agency.phone or settings.PORTAL_HOTLINE,
-            "email": settings.PORTAL_EMAIL,
-        },
+        "office_hours": office_hours_text(agency),
+        "contact": office_contact(agency),
     }
 
 

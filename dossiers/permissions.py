@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from myphong import roles
 from myphong.roles import user_roles
 
-from .workflow import ACTIONS, Status
+from .workflow import ACTIONS, Event, Status
 
 # What the agency a dossier was transferred to may do with it.
-RECEIVING_AGENCY_ACTIONS = frozenset({"take_back", "record_result"})
+RECEIVING_AGENCY_ACTIONS = frozenset({Event.TAKE_BACK, Event.RECORD_RESULT})
 
 
 def user_agency_id(user):
@@ -24,13 +24,13 @@ def user_agency_id(user):
 
 def not_ready(dossier, action_name):
     """Why the action makes no sense yet (beyond the status), or None when it does."""
-    if action_name in ("send_for_approval", "approve") and not has_result(dossier):
+    if action_name in (Event.SEND_FOR_APPROVAL, Event.APPROVE) and not has_result(dossier):
         return _("Record the result first (its number or a summary).")
-    if action_name == "send_for_approval" and dossier.approval_requested_at is not None:
+    if action_name == Event.SEND_FOR_APPROVAL and dossier.approval_requested_at is not None:
         return _("The result was already sent for approval.")
-    if action_name == "approve" and dossier.approved_at is not None:
+    if action_name == Event.APPROVE and dossier.approved_at is not None:
         return _("The result is already approved.")
-    if action_name == "resolve" and dossier.approved_at is None:
+    if action_name == Event.RESOLVE and dossier.approved_at is None:
         return _("The leader has not approved the result yet.")
     return None
 

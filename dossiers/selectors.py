@@ -69,10 +69,6 @@ SORTS = {
     "code": ("code", "pk"),
 }
 RUNNING = OPEN - CLOCK_STOPPED
-# Form 04 must be issued no later than one working day before the due time
-# (deadlines.RESCHEDULE_NOTICE); the pages propose it from two working days before, so that
-# staff have a working day to act.
-APOLOGY_PROPOSAL_WINDOW_DAYS = 2
 
 
 def _queue_conditions(user, now):
@@ -93,8 +89,7 @@ def _queue_conditions(user, now):
     calendar = deadlines.default_calendar(agency)
     day = calendar.working_day_length
     within_a_day = calendar.add_working_time(now, day)
-    last_chance = calendar.add_working_time(now, deadlines.RESCHEDULE_NOTICE)
-    proposal_from = calendar.add_working_time(now, APOLOGY_PROPOSAL_WINDOW_DAYS * day)
+    last_chance, proposal_from = deadlines.apology_window(calendar, now)
     running = Q(status__in=RUNNING)
     own = Q(agency=agency) if agency is not None else Q()
     conditions = {
@@ -114,8 +109,7 @@ def _queue_conditions(user, now):
     }
     flags = {
         "is_overdue": conditions["overdue"],
-        # Form 04 proposed: at most two working days left, and still at least the one working
-        # day the law requires before the due time; not rescheduled yet (only once).
+        # Form 04 proposed (deadlines.apology_window), and not rescheduled yet (only once).
         "apology_proposed": running
         & Q(
             due_at__gte=last_chance,

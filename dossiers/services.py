@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from myphong import roles
 from myphong.models import person_name
 
-from . import codes, deadlines, permissions
-from .models import Attachment, Dossier, DossierEvent, DossierPaper, Slip
-from .workflow import ACTIONS, Status, is_allowed
+from . import clock, codes, deadlines, permissions, tasks
+from .models import Attachment, Dossier, DossierEvent, DossierPaper
+from .workflow import ACTIONS, FOLLOW_UPS, Event, Status, is_allowed
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         to_status=dossier.status,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_name(actor),
-        at=at or timezone.now(),
+        at=at or clock.now(),
         note=note,
         data=data or {},
     )
@@ -127,18 +126,15 @@ def _move(dossier, to_status, action, actor, note="", data=None, at=None):
     return _record(dossier, action, actor, from_status, note, data, at)
 
 
-def _after_commit(kind, dossier, event):
-    """Slip and notification for an event, queued when the transaction commits.
+def _after_commit(dossier, event):
+    """The event's follow-up (workflow.FOLLOW_UPS: slip and messages), queued on commit.
 
     robust=True: a failure there is logged and never breaks the action already committed.
     """
-    transaction.on_commit(lambda: _follow_up(kind, dossier.pk, event.pk), robust=True)
-
-
-def _follow_up(kind, dossier_id, event_id):
-    from . import tasks  # tasks call back into services: import at use, not at load
-
-    tasks.follow_up(kind, dossier_id, event_id)
+    follow_up = FOLLOW_UPS.get(event.action)
+    if follow_up is not None:
+        kind, pairs = follow_up.kind, (dossier.pk, event.pk)
+        transaction.on_commit(lambda: tasks.follow_up(kind, *pairs), robust=True)
 
 
 def _start_clock(dossier, at):
@@ -155,7 +151,7 @@ def _start_clock(dossier, at):
 # --- Intake -------------------------------------------------------------------------------
 
 
-def submit_online(procedure, citizen, applicant, request="", token=None, pending_uploads=()):
+def submit_online(procedure, citizen, *, applicant, request="", token=None, pending_uploads=()):
     """A citizen's online dossier: it waits as `submitted` until a clerk checks it.
 
     `pending_uploads` are checked PendingUpload rows of the form; they become attachments.
@@ -167,7 +163,7 @@ def submit_online(procedure, citizen, applicant, request="", token=None, pending
         existing = Dossier.objects.filter(intake_token=token, applicant=citizen).first()
         if existing is not None:
             return existing
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             dossier = Dossier.objects.create(
@@ -194,8 +190,8 @@ def submit_online(procedure, citizen, applicant, request="", token=None, pending
                     copies=1,
                     order=order,
                 )
-            event = _record(dossier, "submit", citizen, "", at=now)
-            _after_commit("submitted", dossier, event)
+            event = _record(dossier, Event.SUBMIT, citizen, "", at=now)
+            _after_commit(dossier, event)
     except IntegrityError:
         # The same form arrived twice at once: the other request made the dossier.
         existing = (
@@ -226,7 +222,7 @@ def _attach_pending(dossier, upload, user, kind):
     return attachment
 
 
-def accept(dossier, clerk, note="", expected_version=None):
+def accept(dossier, clerk, *, note="", expected_version=None):
     """The clerk accepts a complete dossier: code, receipt and due times, receipt (Form 01)."""
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
@@ -234,11 +230,13 @@ def accept(dossier, clerk, note="", expected_version=None):
             raise ActionRefused(
                 gettext_lazy("Only a dossier waiting for reception can be accepted.")
             )
-        _authorize(dossier, clerk, "accept")
-        now = timezone.now()
+        _authorize(dossier, clerk, Event.ACCEPT)
+        now = clock.now()
         _receive(dossier, clerk, now)
-        event = _move(dossier, Status.RECEIVED, "accept", clerk, note, _due_data(dossier), at=now)
-        _after_commit("accepted", dossier, event)
+        event = _move(
+            dossier, Status.RECEIVED, Event.ACCEPT, clerk, note, _due_data(dossier), at=now
+        )
+        _after_commit(dossier, event)
     return dossier
 
 
@@ -254,7 +252,7 @@ def _due_data(dossier):
 
 
 def register_at_counter(
-    procedure, clerk, applicant, papers, request="", sets=1, token=None, scans=()
+    procedure, clerk, *, applicant, papers, request="", sets=1, token=None, scans=()
 ):
     """A dossier handed in at the counter is accepted at once (Form 01 is printed).
 
@@ -270,7 +268,7 @@ def register_at_counter(
     agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
     try:
         with transaction.atomic():
-            now = timezone.now()
+            now = clock.now()
             dossier = Dossier(
                 procedure=procedure,
                 agency=agency or procedure.agency,
@@ -302,10 +300,15 @@ def register_at_counter(
             )
             for document, upload, info in scans:
                 store_attachment(
-                    dossier, document, upload, info, clerk, Attachment.Kind.APPLICATION
+                    dossier,
+                    document=document,
+                    upload=upload,
+                    info=info,
+                    user=clerk,
+                    kind=Attachment.Kind.APPLICATION,
                 )
-            event = _record(dossier, "accept", clerk, "", data=_due_data(dossier), at=now)
-            _after_commit("accepted", dossier, event)
+            event = _record(dossier, Event.ACCEPT, clerk, "", data=_due_data(dossier), at=now)
+            _after_commit(dossier, event)
     except IntegrityError:
         existing = Dossier.objects.filter(intake_token=token).first() if token else None
         if existing is None:
@@ -314,7 +317,7 @@ def register_at_counter(
     return dossier
 
 
-def store_attachment(dossier, document, upload, info, user, kind):
+def store_attachment(dossier, *, document, upload, info, user, kind):
     """Save a checked upload (`info` from dossiers.uploads.check_upload) as an attachment."""
     attachment = Attachment(
         dossier=dossier,
@@ -332,7 +335,7 @@ def store_attachment(dossier, document, upload, info, user, kind):
     return attachment
 
 
-def request_supplement(dossier, actor, items, reason, expected_version=None):
+def request_supplement(dossier, actor, *, items, reason, expected_version=None):
     """Ask once, completely, for what is missing (Form 02); the legal clock stops.
 
     `items` is a list of what to add (one line each), printed on Form 02 and shown to the citizen.
@@ -342,7 +345,7 @@ def request_supplement(dossier, actor, items, reason, expected_version=None):
         raise ActionRefused(gettext_lazy("List at least one paper the applicant must add."))
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
-        _authorize(dossier, actor, "request_supplement")
+        _authorize(dossier, actor, Event.REQUEST_SUPPLEMENT)
         if dossier.supplement_requested:
             raise ActionRefused(
                 gettext_lazy(
@@ -350,44 +353,40 @@ def request_supplement(dossier, actor, items, reason, expected_version=None):
                     "completely."
                 )
             )
-        if dossier.received_at is not None:
-            calendar = deadlines.default_calendar(dossier.agency)
-            window_end = calendar.add_working_time(
-                dossier.received_at, 3 * calendar.working_day_length
-            )
-            if timezone.now() > window_end:
-                raise ActionRefused(
-                    gettext_lazy(
-                        "Supplements can be requested only within 3 working days of receipt."
-                    )
+        if deadlines.supplement_window_closed(dossier, clock.now()):
+            raise ActionRefused(
+                gettext_lazy(
+                    "Supplements can be requested only within %(days)s working days of receipt."
                 )
+                % {"days": deadlines.SUPPLEMENT_REQUEST_WORKING_DAYS}
+            )
         dossier.supplement_requested = True
         event = _move(
             dossier,
             Status.AWAITING_SUPPLEMENT,
-            "request_supplement",
+            Event.REQUEST_SUPPLEMENT,
             actor,
             note=reason,
             data={"items": items},
         )
-        _after_commit("supplement_requested", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 
-def refuse(dossier, clerk, reason, expected_version=None):
+def refuse(dossier, clerk, *, reason, expected_version=None):
     """Refuse to receive the dossier, with the reason (Form 03)."""
     reason = _required(reason, gettext_lazy("Give the reason for refusing the dossier."))
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
         if dossier.received_at is not None:
             raise ActionRefused(gettext_lazy("A dossier already received cannot be refused."))
-        _authorize(dossier, clerk, "refuse")
-        event = _move(dossier, Status.REJECTED, "refuse", clerk, note=reason)
-        _after_commit("refused", dossier, event)
+        _authorize(dossier, clerk, Event.REFUSE)
+        event = _move(dossier, Status.REJECTED, Event.REFUSE, clerk, note=reason)
+        _after_commit(dossier, event)
     return dossier
 
 
-def add_supplement(dossier, citizen, pending_uploads, note="", scans=(), expected_version=None):
+def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expected_version=None):
     """The applicant hands in what was asked for; the dossier goes back to the office.
 
     Online, `pending_uploads` are the citizen's checked files; at the counter the clerk records
@@ -399,17 +398,24 @@ def add_supplement(dossier, citizen, pending_uploads, note="", scans=(), expecte
         dossier = _locked(dossier, expected_version)
         if dossier.status != Status.AWAITING_SUPPLEMENT:
             raise ActionRefused(gettext_lazy("This dossier is not waiting for supplements."))
-        _authorize(dossier, citizen, "supplement")
+        _authorize(dossier, citizen, Event.SUPPLEMENT)
         for upload in pending_uploads:
             _attach_pending(dossier, upload, citizen, Attachment.Kind.SUPPLEMENT)
         for document, upload, info in scans:
-            store_attachment(dossier, document, upload, info, citizen, Attachment.Kind.SUPPLEMENT)
-        now = timezone.now()
+            store_attachment(
+                dossier,
+                document=document,
+                upload=upload,
+                info=info,
+                user=citizen,
+                kind=Attachment.Kind.SUPPLEMENT,
+            )
+        now = clock.now()
         if dossier.received_at is None:
-            event = _move(dossier, Status.SUBMITTED, "supplement", citizen, note, at=now)
+            event = _move(dossier, Status.SUBMITTED, Event.SUPPLEMENT, citizen, note, at=now)
         else:
             paused_at = (
-                dossier.events.filter(action="request_supplement").order_by("-at").first().at
+                dossier.events.filter(action=Event.REQUEST_SUPPLEMENT).order_by("-at").first().at
             )
             dossier.due_at = deadlines.due_after_supplement(
                 dossier.clock_started_at,
@@ -422,20 +428,16 @@ def add_supplement(dossier, citizen, pending_uploads, note="", scans=(), expecte
             )
             dossier.clock_started_at = now
             event = _move(
-                dossier, Status.IN_PROGRESS, "supplement", citizen, note, _due_data(dossier), now
+                dossier,
+                Status.IN_PROGRESS,
+                Event.SUPPLEMENT,
+                citizen,
+                note,
+                _due_data(dossier),
+                now,
             )
-        _after_commit("supplemented", dossier, event)
+        _after_commit(dossier, event)
     return dossier
-
-
-def ensure_slip(dossier, form, event=None):
-    """The stored PDF of `form` for this dossier (and event), rendered now if missing."""
-    from . import receipts
-
-    slip = Slip.objects.filter(dossier=dossier, form=form, event=event).first()
-    if slip is not None:
-        return slip
-    return receipts.render_slip(dossier, form, event)
 
 
 def record_due_moved(moves, reason):
@@ -445,7 +447,7 @@ def record_due_moved(moves, reason):
     transaction. A new day off can move tens of thousands of dossiers at once, so this writes
     in set-based batches instead of saving dossiers one by one. The status does not change.
     """
-    now = timezone.now()
+    now = clock.now()
     moves = list(moves)
     statuses = {}
     for start in range(0, len(moves), MOVE_BATCH):
@@ -457,7 +459,7 @@ def record_due_moved(moves, reason):
         (
             DossierEvent(
                 dossier_id=ident,
-                action="due_moved",
+                action=Event.DUE_MOVED,
                 from_status=statuses[ident],
                 to_status=statuses[ident],
                 at=now,
@@ -469,7 +471,8 @@ def record_due_moved(moves, reason):
         batch_size=MOVE_BATCH,
     )
     pairs = [(event.dossier_id, event.pk) for event in events]
-    transaction.on_commit(lambda: _follow_up_many("due_moved", pairs), robust=True)
+    kind = FOLLOW_UPS[Event.DUE_MOVED].kind
+    transaction.on_commit(lambda: tasks.follow_up_many(kind, pairs), robust=True)
 
 
 MOVE_BATCH = 2000
@@ -490,12 +493,6 @@ def _update_due_times(rows):
         )
 
 
-def _follow_up_many(kind, pairs):
-    from . import tasks
-
-    tasks.follow_up_many(kind, pairs)
-
-
 # --- The back office ------------------------------------------------------------------------
 
 
@@ -506,10 +503,10 @@ def _begin(dossier, user, action, expected_version):
     return dossier
 
 
-def assign(dossier, actor, specialist, note="", expected_version=None):
+def assign(dossier, actor, *, specialist, note="", expected_version=None):
     """A leader or clerk gives the dossier to a specialist of the agency (or another one)."""
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "assign", expected_version)
+        dossier = _begin(dossier, actor, Event.ASSIGN, expected_version)
         if not (
             specialist.is_active
             and roles.SPECIALIST in permissions.user_roles(specialist)
@@ -525,82 +522,84 @@ def assign(dossier, actor, specialist, note="", expected_version=None):
         data = {"to": actor_name(specialist), "to_id": specialist.pk}
         if previous is not None:
             data.update({"from": actor_name(previous), "from_id": previous.pk})
-        event = _record(dossier, "assign", actor, dossier.status, note, data)
-        _after_commit("assigned", dossier, event)
+        event = _record(dossier, Event.ASSIGN, actor, dossier.status, note, data)
+        _after_commit(dossier, event)
     return dossier
 
 
-def start_processing(dossier, actor, note="", expected_version=None):
+def start_processing(dossier, actor, *, note="", expected_version=None):
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "start", expected_version)
-        _move(dossier, Status.IN_PROGRESS, "start", actor, note)
+        dossier = _begin(dossier, actor, Event.START, expected_version)
+        _move(dossier, Status.IN_PROGRESS, Event.START, actor, note)
     return dossier
 
 
-def request_payment(dossier, actor, amount, note="", expected_version=None):
+def request_payment(dossier, actor, *, amount, note="", expected_version=None):
     """Ask the applicant to pay the fee; the legal clock stops until it is paid."""
     if amount is None or int(amount) <= 0:
         raise ActionRefused(gettext_lazy("Enter the amount to pay, in đồng."))
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "request_payment", expected_version)
-        dossier.clock_paused_at = timezone.now()
+        dossier = _begin(dossier, actor, Event.REQUEST_PAYMENT, expected_version)
+        dossier.clock_paused_at = clock.now()
         event = _move(
             dossier,
             Status.AWAITING_PAYMENT,
-            "request_payment",
+            Event.REQUEST_PAYMENT,
             actor,
             note,
             {"amount": int(amount)},
             at=dossier.clock_paused_at,
         )
-        _after_commit("payment_requested", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 
-def confirm_payment(dossier, actor, note="", expected_version=None):
+def confirm_payment(dossier, actor, *, note="", expected_version=None):
     """The fee is paid: the clock runs again and the due time moves by the time spent waiting."""
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "confirm_payment", expected_version)
-        now = timezone.now()
+        dossier = _begin(dossier, actor, Event.CONFIRM_PAYMENT, expected_version)
+        now = clock.now()
         calendar = deadlines.default_calendar(dossier.agency)
         paused_at = dossier.clock_paused_at or now
         remaining = calendar.working_time_between(paused_at, dossier.due_at)
         if remaining > timedelta(0):
             dossier.due_at = calendar.add_working_time(max(now, paused_at), remaining)
         dossier.clock_paused_at = None
-        _move(dossier, Status.IN_PROGRESS, "confirm_payment", actor, note, _due_data(dossier), now)
+        _move(
+            dossier, Status.IN_PROGRESS, Event.CONFIRM_PAYMENT, actor, note, _due_data(dossier), now
+        )
     return dossier
 
 
-def transfer_to_agency(dossier, actor, agency, note="", expected_version=None):
+def transfer_to_agency(dossier, actor, *, agency, note="", expected_version=None):
     """Liên thông: the other agency sees the dossier in its queue until it hands it back."""
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "transfer", expected_version)
+        dossier = _begin(dossier, actor, Event.TRANSFER, expected_version)
         if agency is None or agency.pk == dossier.agency_id:
             raise ActionRefused(gettext_lazy("Choose another agency to transfer the dossier to."))
         dossier.transferred_to = agency
         event = _move(
             dossier,
             Status.TRANSFERRED,
-            "transfer",
+            Event.TRANSFER,
             actor,
             note,
             {"agency": agency.name, "agency_code": agency.code},
         )
-        _after_commit("transferred", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 
-def take_back(dossier, actor, note="", expected_version=None):
+def take_back(dossier, actor, *, note="", expected_version=None):
     """The dossier comes back from the agency it was transferred to."""
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "take_back", expected_version)
+        dossier = _begin(dossier, actor, Event.TAKE_BACK, expected_version)
         agency = dossier.transferred_to
         dossier.transferred_to = None
         _move(
             dossier,
             Status.IN_PROGRESS,
-            "take_back",
+            Event.TAKE_BACK,
             actor,
             note,
             {"agency": agency.name if agency else ""},
@@ -609,13 +608,21 @@ def take_back(dossier, actor, note="", expected_version=None):
 
 
 def record_result(
-    dossier, actor, number="", date=None, summary="", upload=None, info=None, expected_version=None
+    dossier,
+    actor,
+    *,
+    number="",
+    date=None,
+    summary="",
+    upload=None,
+    info=None,
+    expected_version=None,
 ):
     """The result (its number, date, a scan); recording it again needs a new approval."""
     if not ((number or "").strip() or (summary or "").strip()):
         raise ActionRefused(gettext_lazy("Enter the result's number or a summary."))
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "record_result", expected_version)
+        dossier = _begin(dossier, actor, Event.RECORD_RESULT, expected_version)
         dossier.result_number = number
         dossier.result_date = date
         dossier.result_summary = summary
@@ -627,103 +634,108 @@ def record_result(
         data = {"number": number, "date": date.isoformat() if date else None}
         if upload is not None:
             attachment = store_attachment(
-                dossier, None, upload, info, actor, Attachment.Kind.RESULT
+                dossier,
+                document=None,
+                upload=upload,
+                info=info,
+                user=actor,
+                kind=Attachment.Kind.RESULT,
             )
             data["attachment"] = attachment.pk
-        _record(dossier, "record_result", actor, dossier.status, summary, data)
+        _record(dossier, Event.RECORD_RESULT, actor, dossier.status, summary, data)
     return dossier
 
 
-def send_for_approval(dossier, actor, note="", expected_version=None):
+def send_for_approval(dossier, actor, *, note="", expected_version=None):
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "send_for_approval", expected_version)
-        dossier.approval_requested_at = timezone.now()
+        dossier = _begin(dossier, actor, Event.SEND_FOR_APPROVAL, expected_version)
+        dossier.approval_requested_at = clock.now()
         dossier.version += 1
         dossier.save()
-        event = _record(dossier, "send_for_approval", actor, dossier.status, note)
-        _after_commit("approval_requested", dossier, event)
+        event = _record(dossier, Event.SEND_FOR_APPROVAL, actor, dossier.status, note)
+        _after_commit(dossier, event)
     return dossier
 
 
-def approve(dossier, leader, note="", expected_version=None):
+def approve(dossier, leader, *, note="", expected_version=None):
     """The leader approves and signs the result."""
     with transaction.atomic():
-        dossier = _begin(dossier, leader, "approve", expected_version)
-        now = timezone.now()
+        dossier = _begin(dossier, leader, Event.APPROVE, expected_version)
+        now = clock.now()
         dossier.approved_by = leader
         dossier.approved_at = now
         dossier.approval_requested_at = dossier.approval_requested_at or now
         dossier.version += 1
         dossier.save()
-        _record(dossier, "approve", leader, dossier.status, note, at=now)
+        _record(dossier, Event.APPROVE, leader, dossier.status, note, at=now)
     return dossier
 
 
-def mark_resolved(dossier, actor, note="", expected_version=None):
+def mark_resolved(dossier, actor, *, note="", expected_version=None):
     """The signed result is ready: timeliness is judged now, against the promised due time."""
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "resolve", expected_version)
-        now = timezone.now()
+        dossier = _begin(dossier, actor, Event.RESOLVE, expected_version)
+        now = clock.now()
         dossier.resolved_at = now
         timeliness = deadlines.timeliness(now, dossier.promised_due_at)
         event = _move(
-            dossier, Status.RESOLVED, "resolve", actor, note, {"timeliness": timeliness}, now
+            dossier, Status.RESOLVED, Event.RESOLVE, actor, note, {"timeliness": timeliness}, now
         )
-        _after_commit("resolved", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 
-def mark_returned(dossier, clerk, collected_by, method, note="", expected_version=None):
+def mark_returned(dossier, clerk, *, collected_by, method, note="", expected_version=None):
     """The clerk hands the result over and records who collected it, when and how."""
     collected_by = _required(collected_by, gettext_lazy("Write who collected the result."))
     if method not in Dossier.ReturnMethod.values:
         raise ActionRefused(gettext_lazy("Choose how the result was returned."))
     with transaction.atomic():
-        dossier = _begin(dossier, clerk, "return", expected_version)
-        now = timezone.now()
+        dossier = _begin(dossier, clerk, Event.RETURN, expected_version)
+        now = clock.now()
         dossier.returned_at = now
         dossier.returned_to = collected_by
         dossier.return_method = method
         event = _move(
             dossier,
             Status.RETURNED,
-            "return",
+            Event.RETURN,
             clerk,
             note,
             {"collected_by": dossier.returned_to, "method": method},
             now,
         )
-        _after_commit("returned", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 
-def stop_processing(dossier, actor, reason, expected_version=None):
+def stop_processing(dossier, actor, *, reason, expected_version=None):
     reason = _required(reason, gettext_lazy("Give the reason for stopping."))
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "stop", expected_version)
-        event = _move(dossier, Status.STOPPED, "stop", actor, reason)
-        _after_commit("stopped", dossier, event)
+        dossier = _begin(dossier, actor, Event.STOP, expected_version)
+        event = _move(dossier, Status.STOPPED, Event.STOP, actor, reason)
+        _after_commit(dossier, event)
     return dossier
 
 
-def withdraw(dossier, user, reason="", expected_version=None):
+def withdraw(dossier, user, *, reason="", expected_version=None):
     """The applicant withdraws the dossier (online, or at the counter through the clerk)."""
     with transaction.atomic():
-        dossier = _begin(dossier, user, "withdraw", expected_version)
-        event = _move(dossier, Status.WITHDRAWN, "withdraw", user, (reason or "").strip())
-        _after_commit("withdrawn", dossier, event)
+        dossier = _begin(dossier, user, Event.WITHDRAW, expected_version)
+        event = _move(dossier, Status.WITHDRAWN, Event.WITHDRAW, user, (reason or "").strip())
+        _after_commit(dossier, event)
     return dossier
 
 
-def reschedule(dossier, actor, new_due, reason, expected_version=None):
+def reschedule(dossier, actor, *, new_due, reason, expected_version=None):
     """Form 04: apologise and set a new appointment — once, and in time (Decree 61 art. 19).
 
     Statistics keep judging timeliness against the due time promised before the apology.
     """
     reason = _required(reason, gettext_lazy("Give the reason for the delay."))
     with transaction.atomic():
-        dossier = _begin(dossier, actor, "reschedule", expected_version)
-        now = timezone.now()
+        dossier = _begin(dossier, actor, Event.RESCHEDULE, expected_version)
+        now = clock.now()
         try:
             new_due = deadlines.reschedule(
                 dossier.due_at,
@@ -739,13 +751,13 @@ def reschedule(dossier, actor, new_due, reason, expected_version=None):
         dossier.due_at = new_due
         event = _record_with_version(
             dossier,
-            "reschedule",
+            Event.RESCHEDULE,
             actor,
             reason,
             {"old_due_at": old_due.isoformat(), "due_at": new_due.isoformat()},
             now,
         )
-        _after_commit("rescheduled", dossier, event)
+        _after_commit(dossier, event)
     return dossier
 
 

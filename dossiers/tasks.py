@@ -6,8 +6,8 @@ about the other events they must know of (notifications.KINDS). "Nothing is lost
 that committed stays committed whatever fails here. If the broker is down the request still
 succeeds and `retry_missing_follow_ups` (periodic) catches up; if WeasyPrint or the mail server
 fails the task retries with backoff, and the slip is also rendered when first asked for
-(services.ensure_slip). Every step is idempotent (one Slip per event and form, one Notification per
-event and channel), so running a follow-up twice does nothing more.
+(printing.slips.ensure_slip). Every step is idempotent (one Slip per event and form, one
+Notification per event and channel), so running a follow-up twice does nothing more.
 """
 
 import logging
@@ -20,34 +20,22 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from . import notifications, receipts, services
+from . import notifications, uploads
+from .lookup import guard
 from .models import DossierEvent, Notification, Slip
+from .printing import slips
+from .workflow import FOLLOW_UPS
 
 PENDING_UPLOAD_LIFETIME = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
-# The event kind services.py reports (see services._after_commit) for each DossierEvent action
-# whose kind has a slip or messages; the periodic catch-up finds undone work through it. Kinds
-# with no follow-up (assigned, approval_requested, supplemented, submitted, returned) are absent:
-# follow_up ignores them.
-KIND_OF_ACTION = {
-    "accept": "accepted",
-    "request_supplement": "supplement_requested",
-    "refuse": "refused",
-    "reschedule": "rescheduled",
-    "due_moved": "due_moved",
-    "request_payment": "payment_requested",
-    "resolve": "resolved",
-    "transfer": "transferred",
-    "stop": "stopped",
-    "withdraw": "withdrawn",
-}
-KINDS_WITH_WORK = frozenset(receipts.FORM_OF_KIND) | frozenset(notifications.KINDS)
+# The follow-up kind of each DossierEvent action that has one (workflow.FOLLOW_UPS); the periodic
+# catch-up finds undone work through it.
+KIND_OF_ACTION = {action: follow_up.kind for action, follow_up in FOLLOW_UPS.items()}
+KINDS_WITH_WORK = frozenset(KIND_OF_ACTION.values())
 # The actions whose event is incomplete without its slip (Forms 01 to 04).
-ACTIONS_WITH_SLIP = frozenset(
-    action for action, kind in KIND_OF_ACTION.items() if receipts.slip_for_event_kind(kind)
-)
+ACTIONS_WITH_SLIP = frozenset(action for action, follow_up in FOLLOW_UPS.items() if follow_up.form)
 # Publishing when the broker is down must not hold the clerk's request for long.
 PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -95,10 +83,10 @@ def run_follow_up(kind, event):
     back); FollowUpIncomplete is raised at the end when anything is left to do.
     """
     failed = []
-    form = receipts.slip_for_event_kind(kind)
+    form = slips.slip_for_event_kind(kind)
     if form is not None:
         try:
-            services.ensure_slip(event.dossier, form, event)
+            slips.ensure_slip(event.dossier, form, event)
         except Exception:
             log.exception("form %s of dossier %s not rendered", form, event.dossier.reference)
             failed.append(f"form {form}")
@@ -191,8 +179,6 @@ def retry_missing_follow_ups():
 @shared_task(ignore_result=True)
 def sweep_pending_uploads():
     """Delete files of forms never submitted, a day after they were uploaded."""
-    from . import uploads
-
     return uploads.sweep_pending(timezone.now() - PENDING_UPLOAD_LIFETIME)
 
 
@@ -230,6 +216,4 @@ def fan_out(kind, pairs):
 @shared_task(ignore_result=True)
 def forget_old_lookup_attempts():
     """Failed public lookups are kept 90 days for the admin, then forgotten."""
-    from . import lookup
-
-    return lookup.forget_old_lookup_attempts()
+    return guard.forget_old_lookup_attempts()

@@ -8,6 +8,7 @@ translatable so the English pages say the same thing in English.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,43 @@ OPEN = frozenset(
 )
 FINISHED = frozenset({S.RESOLVED, S.RETURNED, S.REJECTED, S.STOPPED, S.WITHDRAWN})
 WORKING = frozenset({S.RECEIVED, S.IN_PROGRESS})
+# The result exists: the applicant may download it (and collect it, if not yet returned).
+RESULT_READY = frozenset({S.RESOLVED, S.RETURNED})
+
+
+class Event(StrEnum):
+    """What a DossierEvent records (`DossierEvent.action`): the actions of the table below, plus
+    the events no person takes from a button (an online submission, a calendar change)."""
+
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT = "supplement"
+    ASSIGN = "assign"
+    START = "start"
+    REQUEST_PAYMENT = "request_payment"
+    CONFIRM_PAYMENT = "confirm_payment"
+    TRANSFER = "transfer"
+    TAKE_BACK = "take_back"
+    RECORD_RESULT = "record_result"
+    SEND_FOR_APPROVAL = "send_for_approval"
+    APPROVE = "approve"
+    RESOLVE = "resolve"
+    RETURN = "return"
+    STOP = "stop"
+    RESCHEDULE = "reschedule"
+    WITHDRAW = "withdraw"
+    DUE_MOVED = "due_moved"
+
+
+E = Event
+
+# What the applicant sees of the history: every event but the office's own steps (assignment,
+# approval), which change nothing they wait for; and the notes written for them (other notes may
+# be internal). The lookup page leaves out what the applicant wrote themselves.
+INTERNAL_EVENTS = frozenset({E.ASSIGN, E.SEND_FOR_APPROVAL, E.APPROVE, E.RECORD_RESULT})
+NOTES_FOR_THE_APPLICANT = frozenset({E.REQUEST_SUPPLEMENT, E.REFUSE, E.SUPPLEMENT})
 
 
 @dataclass(frozen=True)
@@ -58,59 +96,59 @@ def _action(label, sources, target, roles, assignee_only=True):
 
 ACTIONS = {
     # Intake at the one-stop counter (Decree 61/2018 arts. 15-16).
-    "accept": _action(_("Accept"), {S.SUBMITTED}, S.RECEIVED, {CLERK}),
-    "refuse": _action(_("Refuse"), {S.SUBMITTED, S.AWAITING_SUPPLEMENT}, S.REJECTED, {CLERK}),
-    "request_supplement": _action(
+    E.ACCEPT: _action(_("Accept"), {S.SUBMITTED}, S.RECEIVED, {CLERK}),
+    E.REFUSE: _action(_("Refuse"), {S.SUBMITTED, S.AWAITING_SUPPLEMENT}, S.REJECTED, {CLERK}),
+    E.REQUEST_SUPPLEMENT: _action(
         _("Ask for supplements"),
         {S.SUBMITTED, S.RECEIVED, S.IN_PROGRESS},
         S.AWAITING_SUPPLEMENT,
         {CLERK, SPECIALIST},
     ),
     # The supplemented dossier comes back: to the clerk if never accepted, else to work.
-    "supplement": _action(
+    E.SUPPLEMENT: _action(
         _("Add the missing papers"), {S.AWAITING_SUPPLEMENT}, None, {CITIZEN, CLERK}
     ),
     # Processing.
-    "assign": _action(_("Assign"), OPEN, None, {LEADER, CLERK}),
-    "start": _action(_("Start processing"), {S.RECEIVED}, S.IN_PROGRESS, {SPECIALIST, LEADER}),
-    "request_payment": _action(
+    E.ASSIGN: _action(_("Assign"), OPEN, None, {LEADER, CLERK}),
+    E.START: _action(_("Start processing"), {S.RECEIVED}, S.IN_PROGRESS, {SPECIALIST, LEADER}),
+    E.REQUEST_PAYMENT: _action(
         _("Ask for the fee"), {S.IN_PROGRESS}, S.AWAITING_PAYMENT, {SPECIALIST, LEADER}
     ),
-    "confirm_payment": _action(
+    E.CONFIRM_PAYMENT: _action(
         _("Fee paid"), {S.AWAITING_PAYMENT}, S.IN_PROGRESS, {CLERK, SPECIALIST, LEADER}
     ),
-    "transfer": _action(
+    E.TRANSFER: _action(
         _("Transfer to another agency"), WORKING, S.TRANSFERRED, {SPECIALIST, LEADER}
     ),
-    "take_back": _action(
+    E.TAKE_BACK: _action(
         _("Take back from the other agency"),
         {S.TRANSFERRED},
         S.IN_PROGRESS,
         {CLERK, SPECIALIST, LEADER},
         assignee_only=False,
     ),
-    "record_result": _action(
+    E.RECORD_RESULT: _action(
         _("Record the result"), {S.IN_PROGRESS, S.TRANSFERRED}, None, {SPECIALIST, LEADER}
     ),
-    "send_for_approval": _action(
+    E.SEND_FOR_APPROVAL: _action(
         _("Send to the leader for approval"), {S.IN_PROGRESS}, None, {SPECIALIST}
     ),
-    "approve": _action(_("Approve and sign"), {S.IN_PROGRESS}, None, {LEADER}),
-    "resolve": _action(_("Mark resolved"), {S.IN_PROGRESS}, S.RESOLVED, {SPECIALIST, LEADER}),
-    "return": _action(_("Return the result"), {S.RESOLVED}, S.RETURNED, {CLERK}),
-    "stop": _action(
+    E.APPROVE: _action(_("Approve and sign"), {S.IN_PROGRESS}, None, {LEADER}),
+    E.RESOLVE: _action(_("Mark resolved"), {S.IN_PROGRESS}, S.RESOLVED, {SPECIALIST, LEADER}),
+    E.RETURN: _action(_("Return the result"), {S.RESOLVED}, S.RETURNED, {CLERK}),
+    E.STOP: _action(
         _("Stop processing"),
         OPEN - {S.AWAITING_SUPPLEMENT},
         S.STOPPED,
         {SPECIALIST, LEADER},
     ),
-    "reschedule": _action(
+    E.RESCHEDULE: _action(
         _("Apologise and set a new appointment"),
         OPEN - CLOCK_STOPPED,
         None,
         {SPECIALIST, LEADER},
     ),
-    "withdraw": _action(
+    E.WITHDRAW: _action(
         _("Withdraw the dossier"),
         {S.SUBMITTED, *OPEN},
         S.WITHDRAWN,
@@ -118,6 +156,34 @@ ACTIONS = {
         assignee_only=False,
     ),
 }
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What follows an event once committed (dossiers.tasks): the applicant is told by email and
+    text message (templates/emails/<kind>*.txt), and some events issue a form (a Slip)."""
+
+    kind: str
+    form: str | None = None  # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology
+
+
+# The one table of follow-ups: tasks, slips and notifications all read it. Events absent from it
+# (an assignment, a request for approval…) are the office's business and send nothing.
+FOLLOW_UPS = {
+    E.ACCEPT: FollowUp("accepted", form="01"),
+    E.REQUEST_SUPPLEMENT: FollowUp("supplement_requested", form="02"),
+    E.REFUSE: FollowUp("refused", form="03"),
+    E.RESCHEDULE: FollowUp("rescheduled", form="04"),
+    E.DUE_MOVED: FollowUp("due_moved"),
+    E.REQUEST_PAYMENT: FollowUp("payment_requested"),
+    E.RESOLVE: FollowUp("resolved"),
+    E.TRANSFER: FollowUp("transferred"),
+    E.STOP: FollowUp("stopped"),
+    E.WITHDRAW: FollowUp("withdrawn"),
+}
+# The event that issues each form, and the follow-up kinds the applicant is told about.
+EVENT_OF_FORM = {follow_up.form: event for event, follow_up in FOLLOW_UPS.items() if follow_up.form}
+NOTIFIED_KINDS = tuple(follow_up.kind for follow_up in FOLLOW_UPS.values())
 
 
 def _allowed_status_changes():

@@ -24,7 +24,7 @@ from myphong import roles
 from procedures.selectors import procedure_detail
 
 from .. import permissions, services
-from ..forms import (
+from ..forms.citizen import (
     OnlineSubmissionForm,
     RegistrationForm,
     ResendConfirmationForm,
@@ -33,11 +33,12 @@ from ..forms import (
     registration_fingerprint,
     send_confirmation_email,
 )
-from ..lookup import where_to_collect
-from ..lookup_forms import WithdrawForm
+from ..forms.lookup import WithdrawForm
+from ..lookup.progress import citizen_timeline, where_to_collect
+from ..lookup.rating import may_rate
 from ..models import Attachment, Rating
 from ..selectors import visible_dossiers
-from ..workflow import Status
+from ..workflow import RESULT_READY, Event, Status
 
 # Session key: the registration this browser made (see confirm_email).
 REGISTERED_IN_THIS_BROWSER = "dossiers.registered"
@@ -168,10 +169,10 @@ def submit(request, code):
             dossier = services.submit_online(
                 procedure,
                 request.user,
-                form.applicant(),
-                form.cleaned_data["request_text"],
-                form.token,
-                kept,
+                applicant=form.applicant(),
+                request=form.cleaned_data["request_text"],
+                token=form.token,
+                pending_uploads=kept,
             )
         except services.ActionRefused as refused:
             messages.error(request, refused.message)
@@ -215,7 +216,7 @@ def my_dossiers(request):
     )
     dossiers = list(dossiers)
     for dossier in dossiers:
-        dossier.can_withdraw = permissions.may(request.user, dossier, "withdraw")
+        dossier.can_withdraw = permissions.may(request.user, dossier, Event.WITHDRAW)
     return render(request, "dossiers/citizen/my_dossiers.html", {"dossiers": dossiers})
 
 
@@ -225,7 +226,7 @@ def my_dossier(request, pk):
     """One dossier: summary, files, history and — when asked for — the supplement form."""
     dossier = get_object_or_404(_own_dossiers(request.user), pk=pk)
     events = list(dossier.events.all())
-    asked = _latest(events, "request_supplement")
+    asked = _latest(events, Event.REQUEST_SUPPLEMENT)
     form = None
     if dossier.status == Status.AWAITING_SUPPLEMENT:
         form_kwargs = {
@@ -239,7 +240,9 @@ def my_dossier(request, pk):
             kept = form.keep_uploads()
             if valid:
                 try:
-                    services.add_supplement(dossier, request.user, kept, form.cleaned_data["note"])
+                    services.add_supplement(
+                        dossier, request.user, pending_uploads=kept, note=form.cleaned_data["note"]
+                    )
                 except services.ActionRefused as refused:
                     messages.error(request, refused.message)
                 else:
@@ -272,15 +275,15 @@ def my_dossier(request, pk):
 
 def _actions(user, dossier, events):
     """What the owner can do besides adding papers: receipt, result files, withdraw, rate."""
-    finished = dossier.status in (Status.RESOLVED, Status.RETURNED)
+    finished = dossier.status in RESULT_READY
     rating = Rating.objects.filter(dossier=dossier).first()
     return {
-        "has_receipt": any(event.action == "accept" for event in events),
+        "has_receipt": any(event.action == Event.ACCEPT for event in events),
         "results": dossier.attachments.filter(kind=Attachment.Kind.RESULT) if finished else [],
         "collect": where_to_collect(dossier) if dossier.status == Status.RESOLVED else None,
-        "can_withdraw": permissions.may(user, dossier, "withdraw"),
+        "can_withdraw": permissions.may(user, dossier, Event.WITHDRAW),
         "rating": rating,
-        "can_rate": dossier.status == Status.RETURNED and rating is None,
+        "can_rate": may_rate(dossier, rating),
     }
 
 
@@ -289,7 +292,7 @@ def _actions(user, dossier, events):
 def withdraw(request, pk):
     """Confirm, then withdraw the dossier (services.withdraw, with the version seen)."""
     dossier = get_object_or_404(_own_dossiers(request.user), pk=pk)
-    if not permissions.may(request.user, dossier, "withdraw"):
+    if not permissions.may(request.user, dossier, Event.WITHDRAW):
         messages.info(request, _("This dossier can no longer be withdrawn."))
         return redirect("dossiers:my_dossier", pk=dossier.pk)
     form = WithdrawForm(request.POST or None, initial={"version": dossier.version})
@@ -298,7 +301,7 @@ def withdraw(request, pk):
             services.withdraw(
                 dossier,
                 request.user,
-                form.cleaned_data["reason"],
+                reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
             )
         except services.ActionRefused as refused:
@@ -311,60 +314,3 @@ def withdraw(request, pk):
 
 def _latest(events, action):
     return next((e for e in reversed(events) if e.action == action), None)
-
-
-# Notes the office writes for the applicant; other notes may be internal and are not shown.
-NOTES_FOR_THE_APPLICANT = {"request_supplement", "refuse", "supplement"}
-
-
-# The office's own steps (assignment, approval): they change nothing the applicant waits for.
-INTERNAL_EVENTS = {"assign", "send_for_approval", "approve", "record_result"}
-
-
-def describe_event(event):
-    """(one plain sentence about `event`, the note shown with it) for the citizen's timeline."""
-    words = {
-        "submit": _("You submitted the dossier online."),
-        "accept": _("The one-stop office received the dossier."),
-        "request_supplement": _("The office asked you to add papers."),
-        "supplement": _("You sent the papers asked for."),
-        "refuse": _("The office refused to receive the dossier."),
-        "start": _("The dossier is being processed."),
-        "transfer": _("The dossier was sent to %(agency)s, which takes part in processing it.")
-        % {"agency": (event.data or {}).get("agency", "")},
-        "take_back": _("The dossier came back from the other agency."),
-        "request_payment": _("The office asked you to pay the fee."),
-        "confirm_payment": _("The fee was paid; processing continues."),
-        "reschedule": _("The office apologised for a delay and set a new appointment."),
-        "due_moved": _("The due date moved because of a change in the working calendar."),
-        "resolve": _("The result is ready: you can collect it."),
-        "return": _("The result was handed over."),
-        "withdraw": _("The dossier was withdrawn."),
-        "stop": _("Processing was stopped."),
-    }
-    if event.action in words:
-        sentence = words[event.action]
-    elif event.to_status:
-        sentence = _("The dossier is now “%(status)s”.") % {"status": Status(event.to_status).label}
-    else:
-        sentence = _("The dossier was updated.")
-    return sentence, event.note if event.action in NOTES_FOR_THE_APPLICANT else ""
-
-
-def citizen_timeline(events, public=False):
-    """The rows of the citizen's timeline (templates/dossiers/citizen/_timeline.html).
-
-    Each row: the event, its sentence, the office's note and the papers asked for. `public`
-    is the lookup page, which whoever holds the code and a factor sees: it leaves out what the
-    applicant wrote themselves.
-    """
-    rows = []
-    for event in events:
-        if event.action in INTERNAL_EVENTS:
-            continue
-        sentence, note = describe_event(event)
-        if public and event.action == "supplement":
-            note = ""
-        items = (event.data or {}).get("items", []) if event.action == "request_supplement" else []
-        rows.append({"event": event, "sentence": sentence, "note": note, "items": items})
-    return rows

@@ -1,7 +1,7 @@
 """The one-stop counter: register a paper dossier in under a minute, check online dossiers."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -9,9 +9,9 @@ from myphong import roles
 from procedures.models import Procedure
 
 from .. import services
-from ..counter_forms import CounterIntakeForm, RefusalForm, SupplementRequestForm
+from ..forms.counter import CounterIntakeForm, RefusalForm, SupplementRequestForm
 from ..selectors import reception_queue, visible_dossiers
-from ..workflow import Status
+from ..workflow import Event, Status
 
 clerk_only = roles.role_required(roles.CLERK)
 
@@ -41,8 +41,8 @@ def intake(request):
             dossier = services.register_at_counter(
                 procedure,
                 request.user,
-                form.applicant(),
-                form.papers(),
+                applicant=form.applicant(),
+                papers=form.papers(),
                 request=form.cleaned_data["request_text"],
                 sets=form.cleaned_data["sets"],
                 token=form.cleaned_data["token"],
@@ -82,29 +82,29 @@ def review(request, pk):
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "accept":
+            if action == Event.ACCEPT:
                 services.accept(dossier, request.user, expected_version=request.POST.get("version"))
                 messages.success(request, _("The dossier was accepted."))
                 return redirect("dossiers:counter_receipt", pk=dossier.pk)
-            if action == "supplement":
+            if action == Event.SUPPLEMENT:
                 supplement_form = SupplementRequestForm(request.POST, prefix="bs")
                 if supplement_form.is_valid():
                     services.request_supplement(
                         dossier,
                         request.user,
-                        supplement_form.item_list(),
-                        supplement_form.cleaned_data["reason"],
+                        items=supplement_form.item_list(),
+                        reason=supplement_form.cleaned_data["reason"],
                         expected_version=supplement_form.cleaned_data["version"],
                     )
                     messages.success(request, _("The supplement request was sent."))
                     return redirect("dossiers:counter_queue")
-            elif action == "refuse":
+            elif action == Event.REFUSE:
                 refusal_form = RefusalForm(request.POST, prefix="tc")
                 if refusal_form.is_valid():
                     services.refuse(
                         dossier,
                         request.user,
-                        refusal_form.cleaned_data["reason"],
+                        reason=refusal_form.cleaned_data["reason"],
                         expected_version=refusal_form.cleaned_data["version"],
                     )
                     messages.success(request, _("The dossier was refused."))
@@ -124,27 +124,3 @@ def review(request, pk):
             "refusal_form": refusal_form,
         },
     )
-
-
-FORM_EVENTS = {"01": "accept", "02": "request_supplement", "03": "refuse", "04": "reschedule"}
-
-
-def slip(request, pk, form):
-    """A form slip (01 receipt, 02 supplement request, 03 refusal, 04 apology) as PDF, for who
-    may see it (staff of the agency, the applicant).
-
-    Rendered on first request if the worker has not done it yet (or is down).
-    """
-    if form not in FORM_EVENTS:
-        raise Http404
-    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
-    event = dossier.events.filter(action=FORM_EVENTS[form]).order_by("-at", "-id").first()
-    if event is None:
-        raise Http404
-    stored = services.ensure_slip(dossier, form, event)
-    response = FileResponse(stored.file.open("rb"), content_type="application/pdf")
-    name = f"mau-{form}-{dossier.code or dossier.pk}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

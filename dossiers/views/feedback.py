@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from myphong import roles
 
-from .. import lookup
-from ..lookup_forms import FeedbackAnswerForm, FeedbackForm, FeedbackLookupForm
+from ..forms.lookup import FeedbackAnswerForm, FeedbackForm, FeedbackLookupForm
+from ..lookup import feedback as desk
+from ..lookup import guard
 from ..models import Feedback
 from ..services import ActionRefused
 from .lookup import lookup_page, run_lookup
@@ -39,17 +40,17 @@ leader_only = roles.role_required(roles.LEADER)
 @require_http_methods(["GET", "POST"])
 def send(request):
     """The public form; robots (the hidden field) and floods (per address) are turned away."""
-    if request.method == "POST" and lookup.submission_refused(request):
+    if request.method == "POST" and guard.submission_refused(request):
         form = FeedbackForm()
-        messages.error(request, lookup.locked_message(lookup.SUBMISSIONS_PAUSED))
+        messages.error(request, guard.locked_message(guard.SUBMISSIONS_PAUSED))
         return render(request, "dossiers/feedback/form.html", {"form": form}, status=429)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_robot:
-        lookup.record_submission(request)
+        guard.record_submission(request)
         return render(request, "dossiers/feedback/form.html", {"form": FeedbackForm()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        feedback = lookup.send_feedback(
+        feedback = desk.send_feedback(
             data["agency"],
             data["category"],
             data["content"],
@@ -57,14 +58,14 @@ def send(request):
             sender_phone=data["sender_phone"],
             dossier_code=data["dossier_code"],
         )
-        lookup.record_submission(request)
-        lookup.grant(request, FEEDBACK, feedback.pk)
+        guard.record_submission(request)
+        guard.grant(request, FEEDBACK, feedback.pk)
         return redirect("dossiers:feedback_sent")
     return render(request, "dossiers/feedback/form.html", {"form": form})
 
 
 def _granted_feedback(request):
-    pk = lookup.granted(request, FEEDBACK)
+    pk = guard.granted(request, FEEDBACK)
     if pk is None:
         return None
     return Feedback.objects.select_related("agency").filter(pk=pk).first()
@@ -120,10 +121,10 @@ def result(request):
 def queue(request):
     """The leader's feedback: waiting ones first, harassment and money flagged at the top."""
     name = request.GET.get("hang")
-    if name not in lookup.FEEDBACK_QUEUES:
+    if name not in desk.FEEDBACK_QUEUES:
         name = "waiting"
-    counts = lookup.feedback_counts(request.user)
-    page = Paginator(lookup.feedback_queue(request.user, name), PAGE_SIZE).get_page(
+    counts = desk.feedback_counts(request.user)
+    page = Paginator(desk.feedback_queue(request.user, name), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -132,7 +133,7 @@ def queue(request):
         {
             "queue": name,
             "queue_label": QUEUE_LABELS[name],
-            "tabs": [(key, QUEUE_LABELS[key], counts[key]) for key in lookup.FEEDBACK_QUEUES],
+            "tabs": [(key, QUEUE_LABELS[key], counts[key]) for key in desk.FEEDBACK_QUEUES],
             "flagged_waiting": counts["flagged"],
             "page": page,
         },
@@ -144,13 +145,13 @@ def queue(request):
 @leader_only
 def answer(request, pk):
     """Read one feedback and answer it; another agency's feedback answers 404."""
-    feedback = get_object_or_404(lookup.feedback_for(request.user), pk=pk)
+    feedback = get_object_or_404(desk.feedback_for(request.user), pk=pk)
     form = None
     if feedback.answered_at is None:
         form = FeedbackAnswerForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                lookup.answer_feedback(feedback, request.user, form.cleaned_data["answer"])
+                desk.answer_feedback(feedback, request.user, form.cleaned_data["answer"])
             except ActionRefused as refused:
                 messages.error(request, refused.message)
             else:

@@ -1,4 +1,5 @@
-"""Files of a dossier, served only to who may see the dossier: never from a public URL."""
+"""Files of a dossier — attachments and the form slips — served only to who may see the dossier:
+never from a public URL."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -6,10 +7,9 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
 from ..models import Attachment
+from ..printing import slips
 from ..selectors import visible_dossiers
-from ..workflow import Status
-
-RESULT_READY = frozenset({Status.RESOLVED, Status.RETURNED})
+from ..workflow import EVENT_OF_FORM, RESULT_READY
 
 
 @never_cache
@@ -34,4 +34,25 @@ def attachment(request, pk, attachment_id):
     )
     # The type was checked by content on upload; the browser must not guess another one.
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def slip(request, pk, form):
+    """A form slip (01 receipt, 02 supplement request, 03 refusal, 04 apology) as PDF, for who
+    may see it (staff of the agency, the applicant).
+
+    Rendered on first request if the worker has not done it yet (or is down).
+    """
+    if form not in EVENT_OF_FORM:
+        raise Http404
+    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
+    event = dossier.events.filter(action=EVENT_OF_FORM[form]).order_by("-at", "-id").first()
+    if event is None:
+        raise Http404
+    stored = slips.ensure_slip(dossier, form, event)
+    response = FileResponse(stored.file.open("rb"), content_type="application/pdf")
+    name = f"mau-{form}-{dossier.code or dossier.pk}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -14,13 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import lookup
-from ..lookup_forms import LookupForm, RatingForm
+from ..forms.lookup import LookupForm, RatingForm
+from ..lookup import guard, progress
+from ..lookup.progress import citizen_timeline
+from ..lookup.rating import may_rate, rate
 from ..models import Dossier, Rating
 from ..selectors import visible_dossiers
 from ..services import ActionRefused
-from ..workflow import Status
-from .citizen import citizen_required, citizen_timeline
+from ..workflow import Event, Status
+from .citizen import citizen_required
 
 DOSSIER = "dossier"
 
@@ -32,14 +34,14 @@ def lookup_page(request, form_class, template, *, failed=False, locked=False, st
         "form": form_class(initial=initial, failed=failed or locked),
         "failed": failed,
         "locked": locked,
-        "failure": lookup.locked_message() if locked else lookup.FAILED,
+        "failure": guard.locked_message() if locked else guard.FAILED,
     }
     return render(request, template, context, status=status)
 
 
 def run_lookup(request, queryset, phone_field, kind, form_class, template, success_url):
     """POST: check code + factor, then grant and redirect, or the one failure page; padded."""
-    outcome = lookup.look_up(
+    outcome = guard.look_up(
         request,
         queryset,
         phone_field,
@@ -51,7 +53,7 @@ def run_lookup(request, queryset, phone_field, kind, form_class, template, succe
     elif outcome.pk is None:
         response = lookup_page(request, form_class, template, failed=True)
     else:
-        lookup.grant(request, kind, outcome.pk)
+        guard.grant(request, kind, outcome.pk)
         response = HttpResponseRedirect(success_url)
     outcome.pad()
     return response
@@ -76,7 +78,7 @@ def lookup_dossier(request):
 
 
 def _granted_dossier(request):
-    pk = lookup.granted(request, DOSSIER)
+    pk = guard.granted(request, DOSSIER)
     if pk is None:
         return None
     return Dossier.objects.select_related("procedure", "agency").filter(pk=pk).first()
@@ -100,19 +102,19 @@ def lookup_result(request):
     if dossier is None:
         return _lookup_ended(request)
     events = list(dossier.events.all())
-    asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
+    asked = next((e for e in reversed(events) if e.action == Event.REQUEST_SUPPLEMENT), None)
     rating = Rating.objects.filter(dossier=dossier).first()
     return render(
         request,
         "dossiers/lookup/result.html",
         {
             "dossier": dossier,
-            "masked_name": lookup.mask_name(dossier.applicant_name),
-            "progress": lookup.progress(dossier),
+            "masked_name": progress.mask_name(dossier.applicant_name),
+            "progress": progress.progress(dossier),
             "timeline": citizen_timeline(events, public=True),
             "asked_items": asked.data.get("items", []) if asked else [],
-            "collect": lookup.where_to_collect(dossier),
-            "can_rate": dossier.status == Status.RETURNED and rating is None,
+            "collect": progress.where_to_collect(dossier),
+            "can_rate": may_rate(dossier, rating),
             "rating": rating,
             "grant_minutes": settings.LOOKUP_GRANT_MINUTES,
         },
@@ -122,7 +124,7 @@ def lookup_result(request):
 @require_POST
 def lookup_end(request):
     """Forget the lookup in this browser (a shared computer at the office, a relative's phone)."""
-    lookup.end_grant(request, DOSSIER)
+    guard.end_grant(request, DOSSIER)
     messages.info(request, _("The lookup is closed in this browser."))
     return redirect("dossiers:lookup")
 
@@ -156,7 +158,7 @@ def rating_page(request, dossier, channel, back_url):
     Used from "my dossiers" (the owner's account) and from the lookup page (the grant); the
     caller has checked who asks.
     """
-    if not lookup.may_rate(dossier):
+    if not may_rate(dossier):
         if dossier.status == Status.RETURNED:
             messages.info(request, _("This dossier has already been rated. Thank you."))
         else:
@@ -165,7 +167,7 @@ def rating_page(request, dossier, channel, back_url):
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            lookup.rate(dossier, form.scores(), form.cleaned_data["comment"], channel)
+            rate(dossier, form.scores(), form.cleaned_data["comment"], channel)
         except ActionRefused as refused:
             messages.error(request, refused.message)
         else:

@@ -21,17 +21,10 @@ from myphong import roles
 from procedures.models import Procedure
 
 from .. import deadlines, permissions, services
-from ..office_forms import FORMS, QueueFilterForm, action_form
-from ..selectors import (
-    APOLOGY_PROPOSAL_WINDOW_DAYS,
-    QUEUES,
-    queue_counts,
-    visible_dossiers,
-    work_queue,
-)
-from ..templatetags.office import time_left
-from ..workflow import ACTIONS
-from .counter import FORM_EVENTS
+from ..forms.office import FORMS, QueueFilterForm, action_form
+from ..printing.wording import time_left
+from ..selectors import QUEUES, queue_counts, visible_dossiers, work_queue
+from ..workflow import ACTIONS, EVENT_OF_FORM, Event
 
 staff_only = roles.role_required(*roles.STAFF)
 
@@ -103,17 +96,6 @@ def _visible_dossier(user, pk):
     return get_object_or_404(dossiers, pk=pk)
 
 
-def _apology_proposal(dossier, info):
-    """Form 04 is proposed when at most two working days are left and none was issued yet;
-    it is refused by law when less than one working day is left, so the page says so."""
-    if not info or "left" not in info or dossier.due_before_apology is not None:
-        return None
-    calendar = deadlines.default_calendar(dossier.agency)
-    if info["left"] > APOLOGY_PROPOSAL_WINDOW_DAYS * calendar.working_day_length:
-        return None
-    return {"too_late": info["left"] < deadlines.RESCHEDULE_NOTICE}
-
-
 def _dossier_page(request, dossier, bound=None):
     """The page of a dossier; `bound` is a submitted action form to show with its errors."""
     user = request.user
@@ -127,7 +109,7 @@ def _dossier_page(request, dossier, bound=None):
         forms.append((name, ACTIONS[name].label, form or action_form(name, dossier, user)))
     names = {name for name, _label, _form in forms}
     done = {event.action for event in events}
-    slips = [form for form, action in FORM_EVENTS.items() if action in done]
+    slips = [form for form, action in EVENT_OF_FORM.items() if action in done]
     info = time_left(dossier, now)
     return render(
         request,
@@ -139,10 +121,12 @@ def _dossier_page(request, dossier, bound=None):
             "attachments": dossier.attachments.all(),
             "slips": slips,
             "time_left": info,
-            "proposal": _apology_proposal(dossier, info) if "reschedule" in names else None,
+            "proposal": deadlines.apology_proposal(dossier, now)
+            if Event.RESCHEDULE in names
+            else None,
             "forms": forms,
             "open_action": bound.action if bound is not None else "",
-            "can_check_at_counter": permissions.may(user, dossier, "accept"),
+            "can_check_at_counter": permissions.may(user, dossier, Event.ACCEPT),
             "now": now,
         },
     )

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from myphong import roles
 
-from .. import records
-from ..office_forms import date_widget
+from ..forms.office import date_widget
+from ..printing import records
+from ..printing.wording import TIMELINESS_LABELS
 from ..selectors import staff_agency, visible_dossiers
-from ..templatetags.office import TIMELINESS_LABELS
 from ..workflow import Status
 
 staff_only = roles.role_required(*roles.STAFF)

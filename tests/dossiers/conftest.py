@@ -1,6 +1,6 @@
 import pytest
 
-from dossiers.deadlines import forget_default_calendars
+from dossiers.calendar.store import forget_default_calendars
 from myphong import roles
 from tests.doubles import RecordingSms
 from tests.factories import AgencyFactory, UserFactory

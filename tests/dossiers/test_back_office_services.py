@@ -41,7 +41,7 @@ def receive(procedure, clerk, when=MONDAY_8H):
 def in_progress(procedure, clerk, leader, specialist, when=MONDAY_8H):
     dossier = receive(procedure, clerk, when)
     with freeze_time(when):
-        services.assign(dossier, leader, specialist)
+        services.assign(dossier, leader, specialist=specialist)
         return services.start_processing(dossier, specialist)
 
 
@@ -68,8 +68,8 @@ def test_leader_assigns_and_reassigns_and_the_history_says_from_whom_to_whom(
     procedure, clerk, leader, specialist, other_specialist
 ):
     dossier = receive(procedure, clerk)
-    services.assign(dossier, leader, specialist)
-    services.assign(dossier, clerk, other_specialist, note="Chuyên viên Minh nghỉ phép")
+    services.assign(dossier, leader, specialist=specialist)
+    services.assign(dossier, clerk, specialist=other_specialist, note="Chuyên viên Minh nghỉ phép")
     dossier = fresh(dossier)
     assert dossier.assigned_to == other_specialist
     assert dossier.status == Status.RECEIVED
@@ -84,14 +84,14 @@ def test_assigning_a_specialist_of_another_agency_is_refused(
 ):
     dossier = receive(procedure, clerk)
     with pytest.raises(services.ActionRefused):
-        services.assign(dossier, leader, province_specialist)
+        services.assign(dossier, leader, specialist=province_specialist)
     assert fresh(dossier).assigned_to is None
 
 
 def test_a_specialist_cannot_assign(procedure, clerk, specialist, other_specialist):
     dossier = receive(procedure, clerk)
     with pytest.raises(services.ActionRefused):
-        services.assign(dossier, specialist, other_specialist)
+        services.assign(dossier, specialist, specialist=other_specialist)
 
 
 # --- Processing -------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_only_the_assigned_specialist_starts_processing(
     procedure, clerk, leader, specialist, other_specialist
 ):
     dossier = receive(procedure, clerk)
-    services.assign(dossier, leader, specialist)
+    services.assign(dossier, leader, specialist=specialist)
     with pytest.raises(services.ActionRefused):
         services.start_processing(dossier, other_specialist)
     assert fresh(dossier).status == Status.RECEIVED
@@ -115,7 +115,9 @@ def test_specialist_asks_for_supplements_within_three_working_days_and_the_clock
     dossier = in_progress(procedure, clerk, leader, specialist)
     # Thu 12/06 07:30 is 2 working days 7.5 hours after the receipt: still in time.
     with freeze_time(at(12, 7, 30)):
-        services.request_supplement(dossier, specialist, ["Bản sao giấy chứng sinh"], "Thiếu")
+        services.request_supplement(
+            dossier, specialist, items=["Bản sao giấy chứng sinh"], reason="Thiếu"
+        )
     dossier = fresh(dossier)
     assert dossier.status == Status.AWAITING_SUPPLEMENT
     assert dossier.supplement_requested
@@ -127,7 +129,7 @@ def test_supplements_after_three_working_days_are_refused(procedure, clerk, lead
     dossier = in_progress(procedure, clerk, leader, specialist)
     # Thu 12/06 08:01 is past 3 working days from Mon 09/06 08:00.
     with freeze_time(at(12, 8, 1)), pytest.raises(services.ActionRefused):
-        services.request_supplement(dossier, specialist, ["Bản sao"], "Thiếu")
+        services.request_supplement(dossier, specialist, items=["Bản sao"], reason="Thiếu")
     assert fresh(dossier).status == Status.IN_PROGRESS
 
 
@@ -141,7 +143,7 @@ def test_payment_pauses_the_clock_and_the_due_moves_by_the_working_time_waited(
     dossier = in_progress(procedure, clerk, leader, specialist)
     assert fresh(dossier).due_at == at(16, 8)
     with freeze_time(at(10, 8)):
-        services.request_payment(dossier, specialist, 50_000)
+        services.request_payment(dossier, specialist, amount=50_000)
     dossier = fresh(dossier)
     assert dossier.status == Status.AWAITING_PAYMENT
     assert dossier.clock_paused_at == at(10, 8)
@@ -157,7 +159,7 @@ def test_payment_pauses_the_clock_and_the_due_moves_by_the_working_time_waited(
 def test_asking_for_no_fee_is_refused(procedure, clerk, leader, specialist):
     dossier = in_progress(procedure, clerk, leader, specialist)
     with pytest.raises(services.ActionRefused):
-        services.request_payment(dossier, specialist, 0)
+        services.request_payment(dossier, specialist, amount=0)
 
 
 # --- Inter-agency transfer (liên thông) -------------------------------------------------------
@@ -168,7 +170,7 @@ def test_a_transferred_dossier_is_seen_and_worked_on_by_the_receiving_agency(
 ):
     dossier = in_progress(procedure, clerk, leader, specialist)
     assert not visible_dossiers(province_specialist).filter(pk=dossier.pk).exists()
-    services.transfer_to_agency(dossier, specialist, province, note="Cần Sở xác minh")
+    services.transfer_to_agency(dossier, specialist, agency=province, note="Cần Sở xác minh")
     dossier = fresh(dossier)
     assert dossier.status == Status.TRANSFERRED
     assert dossier.transferred_to == province
@@ -188,7 +190,7 @@ def test_a_transferred_dossier_is_seen_and_worked_on_by_the_receiving_agency(
 def test_transferring_to_the_own_agency_is_refused(procedure, clerk, leader, specialist, agency):
     dossier = in_progress(procedure, clerk, leader, specialist)
     with pytest.raises(services.ActionRefused):
-        services.transfer_to_agency(dossier, specialist, agency)
+        services.transfer_to_agency(dossier, specialist, agency=agency)
     assert fresh(dossier).status == Status.IN_PROGRESS
 
 
@@ -256,11 +258,15 @@ def test_the_clerk_returns_the_result_saying_who_collected_it_and_how(
     approved(dossier, specialist, leader)
     services.mark_resolved(dossier, leader)
     with pytest.raises(services.ActionRefused):
-        services.mark_returned(dossier, clerk, "  ", Dossier.ReturnMethod.COUNTER)
+        services.mark_returned(
+            dossier, clerk, collected_by="  ", method=Dossier.ReturnMethod.COUNTER
+        )
     with pytest.raises(services.ActionRefused):
-        services.mark_returned(dossier, clerk, "Nguyễn Thị Hoa", "pigeon")
+        services.mark_returned(dossier, clerk, collected_by="Nguyễn Thị Hoa", method="pigeon")
     with freeze_time(at(13, 10)):
-        services.mark_returned(dossier, clerk, " Nguyễn Thị Hoa ", Dossier.ReturnMethod.COUNTER)
+        services.mark_returned(
+            dossier, clerk, collected_by=" Nguyễn Thị Hoa ", method=Dossier.ReturnMethod.COUNTER
+        )
     dossier = fresh(dossier)
     assert dossier.status == Status.RETURNED
     assert (dossier.returned_to, dossier.return_method) == ("Nguyễn Thị Hoa", "counter")
@@ -272,7 +278,9 @@ def test_a_specialist_cannot_return_the_result(procedure, clerk, leader, special
     approved(dossier, specialist, leader)
     services.mark_resolved(dossier, leader)
     with pytest.raises(services.ActionRefused):
-        services.mark_returned(dossier, specialist, "Hoa", Dossier.ReturnMethod.COUNTER)
+        services.mark_returned(
+            dossier, specialist, collected_by="Hoa", method=Dossier.ReturnMethod.COUNTER
+        )
 
 
 # --- Side exits ---------------------------------------------------------------------------------
@@ -281,8 +289,8 @@ def test_a_specialist_cannot_return_the_result(procedure, clerk, leader, special
 def test_stopping_needs_a_reason(procedure, clerk, leader, specialist):
     dossier = in_progress(procedure, clerk, leader, specialist)
     with pytest.raises(services.ActionRefused):
-        services.stop_processing(dossier, specialist, "   ")
-    services.stop_processing(dossier, specialist, "Người yêu cầu đã chết")
+        services.stop_processing(dossier, specialist, reason="   ")
+    services.stop_processing(dossier, specialist, reason="Người yêu cầu đã chết")
     dossier = fresh(dossier)
     assert dossier.status == Status.STOPPED
     assert dossier.events.get(action="stop").note == "Người yêu cầu đã chết"
@@ -290,7 +298,7 @@ def test_stopping_needs_a_reason(procedure, clerk, leader, specialist):
 
 def test_the_clerk_records_the_applicants_withdrawal(procedure, clerk, leader, specialist):
     dossier = in_progress(procedure, clerk, leader, specialist)
-    services.withdraw(dossier, clerk, "Công dân có đơn xin rút hồ sơ")
+    services.withdraw(dossier, clerk, reason="Công dân có đơn xin rút hồ sơ")
     assert fresh(dossier).status == Status.WITHDRAWN
 
 
@@ -303,13 +311,13 @@ def test_rescheduling_once_in_time_keeps_the_promised_due_for_the_statistics(
     dossier = in_progress(procedure, clerk, leader, specialist)
     # Thu 12/06 08:00: 2 working days before the due Mon 16/06 08:00 — in time.
     with freeze_time(at(12, 8)):
-        services.reschedule(dossier, specialist, at(18, 8), "Chờ xác minh")
+        services.reschedule(dossier, specialist, new_due=at(18, 8), reason="Chờ xác minh")
     dossier = fresh(dossier)
     assert dossier.due_before_apology == at(16, 8)
     assert dossier.due_at == at(18, 8)
     assert dossier.promised_due_at == at(16, 8)
     with freeze_time(at(13, 8)), pytest.raises(services.ActionRefused):
-        services.reschedule(dossier, specialist, at(20, 8), "Lần nữa")
+        services.reschedule(dossier, specialist, new_due=at(20, 8), reason="Lần nữa")
     # Resolved Tue 17/06, before the new appointment but after the one promised first: late.
     with freeze_time(at(17, 9)):
         approved(dossier, specialist, leader)
@@ -323,14 +331,14 @@ def test_rescheduling_less_than_a_working_day_before_the_due_is_refused(
     dossier = in_progress(procedure, clerk, leader, specialist)
     # Fri 13/06 09:00: 7 working hours before Mon 16/06 08:00 — too late.
     with freeze_time(at(13, 9)), pytest.raises(services.ActionRefused):
-        services.reschedule(dossier, specialist, at(18, 8), "Chờ xác minh")
+        services.reschedule(dossier, specialist, new_due=at(18, 8), reason="Chờ xác minh")
     assert fresh(dossier).due_before_apology is None
 
 
 def test_the_new_appointment_must_be_later(procedure, clerk, leader, specialist):
     dossier = in_progress(procedure, clerk, leader, specialist)
     with freeze_time(at(10, 8)), pytest.raises(services.ActionRefused):
-        services.reschedule(dossier, specialist, at(13, 8), "Sớm hơn")
+        services.reschedule(dossier, specialist, new_due=at(13, 8), reason="Sớm hơn")
 
 
 # --- Concurrency ------------------------------------------------------------------------------
@@ -341,9 +349,9 @@ def test_an_action_on_an_outdated_version_is_refused_and_changes_nothing(
 ):
     dossier = receive(procedure, clerk)
     seen = dossier.version
-    services.assign(dossier, leader, specialist, expected_version=seen)
+    services.assign(dossier, leader, specialist=specialist, expected_version=seen)
     with pytest.raises(services.ActionRefused) as refused:
-        services.assign(dossier, clerk, other_specialist, expected_version=seen)
+        services.assign(dossier, clerk, specialist=other_specialist, expected_version=seen)
     with translation.override("en"):
         assert "Someone else changed this dossier" in str(refused.value.message)
     assert fresh(dossier).assigned_to == specialist

@@ -9,17 +9,17 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import calendar_admin, deadlines
-from dossiers.deadlines import (
+from dossiers.calendar import changes as calendar_changes
+from dossiers.calendar import engine, store
+from dossiers.calendar.engine import (
     DEFAULT_OFFICE_HOURS,
     DEFAULT_WORKING_WEEKDAYS,
     TZ,
     WORKING_DAY,
     DayKind,
     OpenDeadline,
-    default_calendar,
-    due_at,
 )
+from dossiers.deadlines import default_calendar, due_at
 from dossiers.models import CalendarException
 from procedures.models import Agency, Procedure
 
@@ -37,7 +37,7 @@ def day_off(day=date(2025, 6, 11), note="Nghỉ bù theo thông báo của UBND 
 
 
 def test_units_match_the_catalogue():
-    assert {value for value, _label in Procedure.TimeUnit.choices} == set(deadlines.UNITS)
+    assert {value for value, _label in Procedure.TimeUnit.choices} == set(engine.UNITS)
 
 
 def test_the_default_calendar_applies_the_admin_exceptions():
@@ -66,14 +66,14 @@ def test_saving_or_deleting_an_exception_refreshes_the_calendar():
 
 
 def test_another_process_s_change_is_noticed_through_the_shared_cache(monkeypatch):
-    monkeypatch.setattr(deadlines, "_RECHECK_SECONDS", 0)
+    monkeypatch.setattr(store, "_RECHECK_SECONDS", 0)
     assert due_at(RECEIVED, 1, WORKING_DAY) == DUE
     # bulk_create sends no signal: as if another process had saved the row.
     CalendarException.objects.bulk_create(
         [CalendarException(date=date(2025, 6, 11), is_working_day=False, note="Nghỉ")]
     )
     assert due_at(RECEIVED, 1, WORKING_DAY) == DUE  # still cached
-    cache.set(deadlines.CACHE_VERSION_KEY, "bumped by another process", None)
+    cache.set(store.CACHE_VERSION_KEY, "bumped by another process", None)
     assert due_at(RECEIVED, 1, WORKING_DAY) == DUE_WITH_WEDNESDAY_OFF
 
 
@@ -112,19 +112,19 @@ def open_dossiers(monkeypatch):
     applied = []
     rows = [(item.id, item.clock_start, item.current_due) for item in items]
     monkeypatch.setattr(
-        calendar_admin,
+        calendar_changes,
         "open_dossiers_by_hours",
         lambda: [(DEFAULT_OFFICE_HOURS, DEFAULT_WORKING_WEEKDAYS, rows)],
     )
     monkeypatch.setattr(
-        calendar_admin, "apply_moved_deadlines", lambda moved, reason: applied.append(moved)
+        calendar_changes, "apply_moved_deadlines", lambda moved, reason: applied.append(moved)
     )
     return applied
 
 
 def test_a_new_day_off_moves_the_open_dossiers_that_cross_it(open_dossiers):
     exception = CalendarException(date=date(2025, 6, 11), is_working_day=False, note="Nghỉ")
-    moved = calendar_admin.save_exception(exception)
+    moved = calendar_changes.save_exception(exception)
     assert [(item.id, item.new_due) for item in moved] == [
         (1, DUE_WITH_WEDNESDAY_OFF),
         (2, datetime(2025, 6, 13, 9, tzinfo=TZ)),
@@ -137,13 +137,13 @@ def test_removing_a_make_up_day_delays_like_a_day_off(open_dossiers):
     exception = CalendarException.objects.create(
         date=date(2025, 6, 14), is_working_day=True, note="Làm bù"
     )
-    assert calendar_admin.delete_exceptions([exception]) == []
+    assert calendar_changes.delete_exceptions([exception]) == []
     assert not CalendarException.objects.exists()
 
 
 def test_without_dossiers_nothing_moves():
     exception = CalendarException(date=date(2025, 6, 11), is_working_day=False, note="Nghỉ")
-    assert calendar_admin.save_exception(exception) == []
+    assert calendar_changes.save_exception(exception) == []
     assert CalendarException.objects.filter(date=date(2025, 6, 11)).exists()
 
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from dossiers import calendar_admin, services
+from dossiers import services
+from dossiers.calendar import changes as calendar_changes
 from dossiers.models import CalendarException
 from dossiers.workflow import Status
 from tests.factories import DossierFactory, ProcedureFactory, UserFactory
@@ -34,7 +35,7 @@ def test_a_new_day_off_delays_open_dossiers_and_records_why(received):
     open_one, finished = received
     finished.status = Status.RESOLVED
     finished.save()
-    moved = calendar_admin.save_exception(
+    moved = calendar_changes.save_exception(
         CalendarException(date=date(2025, 6, 11), is_working_day=False, note="Nghỉ đột xuất")
     )
     assert [item.id for item in moved] == [open_one.pk]
@@ -49,7 +50,7 @@ def test_a_new_day_off_delays_open_dossiers_and_records_why(received):
 
 
 def test_a_new_working_day_never_brings_a_due_time_forward(received):
-    moved = calendar_admin.save_exception(
+    moved = calendar_changes.save_exception(
         CalendarException(date=date(2025, 6, 14), is_working_day=True, note="Làm bù")
     )
     assert moved == []
@@ -59,7 +60,7 @@ def test_a_new_working_day_never_brings_a_due_time_forward(received):
 
 
 def test_a_day_off_outside_the_span_moves_nothing(received):
-    moved = calendar_admin.save_exception(
+    moved = calendar_changes.save_exception(
         CalendarException(date=date(2025, 6, 16), is_working_day=False, note="Nghỉ")
     )
     assert moved == []

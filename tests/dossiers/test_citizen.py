@@ -530,7 +530,9 @@ def dossier(citizen_client, procedure):
 
 def test_my_dossiers_lists_only_mine_with_dates_as_dd_mm_yyyy(citizen_client, dossier, procedure):
     other = make_citizen("hoa@example.vn")
-    services.submit_online(procedure, other, services.Applicant("Trần Thị Hoa", "0987654321"))
+    services.submit_online(
+        procedure, other, applicant=services.Applicant("Trần Thị Hoa", "0987654321")
+    )
     response = citizen_client.get(reverse("dossiers:my_dossiers"))
     assert list(response.context["dossiers"]) == [dossier]
     assert timezone.localtime(dossier.submitted_at).strftime("%d/%m/%Y") in response.text
@@ -546,7 +548,9 @@ def test_my_dossiers_costs_the_same_queries_for_one_or_many(
     with CaptureQueriesContext(connection) as one:
         citizen_client.get(reverse("dossiers:my_dossiers"))
     for _n in range(5):
-        services.submit_online(procedure, citizen, services.Applicant("Lan", "0912345678"))
+        services.submit_online(
+            procedure, citizen, applicant=services.Applicant("Lan", "0912345678")
+        )
     with django_assert_max_num_queries(len(one)):
         citizen_client.get(reverse("dossiers:my_dossiers"))
 
@@ -572,7 +576,9 @@ def test_another_citizen_gets_404_for_my_dossier_and_my_files(client, dossier):
 
 
 def test_a_file_is_not_reachable_through_another_dossier(client, citizen, dossier, procedure):
-    mine = services.submit_online(procedure, citizen, services.Applicant("Lan", "0912345678"))
+    mine = services.submit_online(
+        procedure, citizen, applicant=services.Applicant("Lan", "0912345678")
+    )
     client.force_login(citizen)
     attachment = dossier.attachments.first()
     url = reverse("dossiers:attachment", args=[mine.pk, attachment.pk])
@@ -622,8 +628,8 @@ def asked(dossier):
     return services.request_supplement(
         dossier,
         clerk,
-        ["Giấy chứng sinh (bản rõ nét)", "Bản sao sổ hộ khẩu"],
-        "Ảnh giấy chứng sinh bị mờ.",
+        items=["Giấy chứng sinh (bản rõ nét)", "Bản sao sổ hộ khẩu"],
+        reason="Ảnh giấy chứng sinh bị mờ.",
     )
 
 

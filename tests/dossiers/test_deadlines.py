@@ -15,7 +15,7 @@ from django.utils import translation
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from dossiers.deadlines import (
+from dossiers.calendar.engine import (
     SAME_DAY,
     TZ,
     WORKING_DAY,
@@ -23,17 +23,19 @@ from dossiers.deadlines import (
     DayKind,
     MovedDeadline,
     OpenDeadline,
+    WorkingCalendar,
+    parse_office_hours,
+    recompute_due_dates,
+    vietnam_calendar,
+)
+from dossiers.deadlines import (
     ReschedulingRefused,
     Timeliness,
-    WorkingCalendar,
     due_after_supplement,
     due_at,
     is_overdue,
-    parse_office_hours,
-    recompute_due_dates,
     reschedule,
     timeliness,
-    vietnam_calendar,
 )
 
 VN = vietnam_calendar()

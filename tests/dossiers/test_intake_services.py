@@ -49,7 +49,9 @@ def test_accepting_gives_code_receipt_time_and_due_time(clerk, five_day_procedur
 
 def test_every_change_is_recorded_with_who_when_and_why(clerk, five_day_procedure):
     dossier = DossierFactory(procedure=five_day_procedure)
-    services.request_supplement(dossier, clerk, ["Giấy chứng sinh (bản chính)"], "Thiếu giấy")
+    services.request_supplement(
+        dossier, clerk, items=["Giấy chứng sinh (bản chính)"], reason="Thiếu giấy"
+    )
     event = DossierEvent.objects.get(dossier=dossier, action="request_supplement")
     assert (event.from_status, event.to_status) == (Status.SUBMITTED, Status.AWAITING_SUPPLEMENT)
     assert event.actor == clerk
@@ -71,24 +73,26 @@ def test_events_cannot_be_edited_or_deleted(clerk, five_day_procedure):
 
 def test_supplements_are_asked_for_only_once(clerk, five_day_procedure):
     dossier = DossierFactory(procedure=five_day_procedure)
-    services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu tờ khai")
+    services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu tờ khai")
     dossier.refresh_from_db()
     dossier.status = Status.SUBMITTED  # as if the citizen had supplemented
     dossier.save()
     with pytest.raises(services.ActionRefused, match="một lần"):
-        services.request_supplement(dossier, clerk, ["Giấy khác"], "Lại thiếu")
+        services.request_supplement(dossier, clerk, items=["Giấy khác"], reason="Lại thiếu")
 
 
 def test_supplement_request_needs_at_least_one_item(clerk, five_day_procedure):
     with pytest.raises(services.ActionRefused):
-        services.request_supplement(DossierFactory(procedure=five_day_procedure), clerk, [" "], "x")
+        services.request_supplement(
+            DossierFactory(procedure=five_day_procedure), clerk, items=[" "], reason="x"
+        )
 
 
 def test_refusal_needs_a_reason_and_ends_the_dossier(clerk, five_day_procedure):
     dossier = DossierFactory(procedure=five_day_procedure)
     with pytest.raises(services.ActionRefused):
-        services.refuse(dossier, clerk, "  ")
-    services.refuse(dossier, clerk, "Không thuộc thẩm quyền của xã")
+        services.refuse(dossier, clerk, reason="  ")
+    services.refuse(dossier, clerk, reason="Không thuộc thẩm quyền của xã")
     dossier.refresh_from_db()
     assert dossier.status == Status.REJECTED
     assert dossier.code is None  # codes are issued at acceptance only
@@ -108,9 +112,9 @@ def test_a_transition_outside_the_table_is_refused_and_nothing_changes(clerk, fi
 def test_stale_version_is_refused_with_a_clear_message(clerk, five_day_procedure):
     dossier = DossierFactory(procedure=five_day_procedure)
     seen = dossier.version
-    services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu")
+    services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu")
     with pytest.raises(services.ActionRefused, match=r"Someone else|Người khác"):
-        services.refuse(dossier, clerk, "Lý do", expected_version=seen)
+        services.refuse(dossier, clerk, reason="Lý do", expected_version=seen)
 
 
 def test_counter_dossier_is_accepted_at_once_with_its_papers(clerk, five_day_procedure):
@@ -119,7 +123,9 @@ def test_counter_dossier_is_accepted_at_once_with_its_papers(clerk, five_day_pro
         services.PaperCount(name="Giấy chứng sinh", originals=1, copies=1),
     ]
     with freeze_time(datetime(2025, 4, 25, 9, 0, tzinfo=VN)):
-        dossier = services.register_at_counter(five_day_procedure, clerk, APPLICANT, papers)
+        dossier = services.register_at_counter(
+            five_day_procedure, clerk, applicant=APPLICANT, papers=papers
+        )
     assert dossier.status == Status.RECEIVED
     assert dossier.channel == Dossier.Channel.COUNTER
     assert dossier.code.endswith("-250425-0001")
@@ -135,22 +141,30 @@ def test_counter_dossier_belongs_to_the_clerks_agency(clerk, five_day_procedure)
 
     other = AgencyFactory(code="000.17.22.H57", name="Trung tâm Phục vụ hành chính công")
     clerk = UserFactory(username="tiepnhan2", roles=[roles.CLERK], roles__agency=other)
-    dossier = services.register_at_counter(five_day_procedure, clerk, APPLICANT, [])
+    dossier = services.register_at_counter(
+        five_day_procedure, clerk, applicant=APPLICANT, papers=[]
+    )
     assert dossier.agency == other
     assert dossier.code.startswith("000.17.22.H57-")
 
 
 def test_saving_the_same_counter_form_twice_makes_one_dossier(clerk, five_day_procedure):
     token = uuid.uuid4()
-    first = services.register_at_counter(five_day_procedure, clerk, APPLICANT, [], token=token)
-    again = services.register_at_counter(five_day_procedure, clerk, APPLICANT, [], token=token)
+    first = services.register_at_counter(
+        five_day_procedure, clerk, applicant=APPLICANT, papers=[], token=token
+    )
+    again = services.register_at_counter(
+        five_day_procedure, clerk, applicant=APPLICANT, papers=[], token=token
+    )
     assert first.pk == again.pk
     assert Dossier.objects.count() == 1
 
 
 def test_online_submission_waits_for_the_clerk(five_day_procedure):
     citizen = UserFactory(roles=[roles.CITIZEN])
-    dossier = services.submit_online(five_day_procedure, citizen, APPLICANT, "Cấp bản sao")
+    dossier = services.submit_online(
+        five_day_procedure, citizen, applicant=APPLICANT, request="Cấp bản sao"
+    )
     assert dossier.status == Status.SUBMITTED
     assert dossier.code is None and dossier.due_at is None
     assert dossier.applicant == citizen
@@ -159,14 +173,14 @@ def test_online_submission_waits_for_the_clerk(five_day_procedure):
 def test_counter_only_procedure_refuses_online_submission(db):
     procedure = ProcedureFactory(accepts_online=False)
     with pytest.raises(services.ActionRefused):
-        services.submit_online(procedure, UserFactory(), APPLICANT)
+        services.submit_online(procedure, UserFactory(), applicant=APPLICANT)
 
 
 def test_supplemented_online_dossier_goes_back_to_the_clerk(clerk, five_day_procedure):
     citizen = UserFactory(roles=[roles.CITIZEN])
-    dossier = services.submit_online(five_day_procedure, citizen, APPLICANT)
-    services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu")
-    services.add_supplement(dossier, citizen, [], note="Đã bổ sung")
+    dossier = services.submit_online(five_day_procedure, citizen, applicant=APPLICANT)
+    services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu")
+    services.add_supplement(dossier, citizen, pending_uploads=[], note="Đã bổ sung")
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
     assert list(dossier.events.values_list("action", flat=True)) == [
@@ -181,11 +195,11 @@ def test_received_dossier_restarts_its_clock_after_supplements(clerk, five_day_p
     with freeze_time(datetime(2025, 4, 21, 8, 0, tzinfo=VN)):  # Mon
         services.accept(dossier, clerk)
     with freeze_time(datetime(2025, 4, 22, 8, 0, tzinfo=VN)):  # Tue, within 3 working days
-        services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu")
+        services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu")
     # Complete on Fri 25/04/2025 09:00; restart from zero: 5 working days counting Sat 26/04
     # (make-up day), Mon 28, Tue 29, then 30/4–2/5 off, Mon 05/05, Tue 06/05 → due 06/05 09:00.
     with freeze_time(datetime(2025, 4, 25, 9, 0, tzinfo=VN)):
-        services.add_supplement(dossier, None, [])
+        services.add_supplement(dossier, None, pending_uploads=[])
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_PROGRESS
     assert dossier.due_at == datetime(2025, 5, 6, 9, 0, tzinfo=VN)
@@ -196,14 +210,14 @@ def test_supplements_cannot_be_requested_after_three_working_days(clerk, five_da
     with freeze_time(datetime(2025, 4, 21, 8, 0, tzinfo=VN)):
         services.accept(dossier, clerk)
     with freeze_time(datetime(2025, 4, 25, 9, 0, tzinfo=VN)), pytest.raises(services.ActionRefused):
-        services.request_supplement(dossier, clerk, ["Tờ khai"], "Thiếu")
+        services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu")
 
 
 def test_a_replayed_form_token_never_hands_over_someone_elses_dossier(five_day_procedure):
     token = uuid.uuid4()
     owner = UserFactory(roles=[roles.CITIZEN])
-    services.submit_online(five_day_procedure, owner, APPLICANT, token=token)
+    services.submit_online(five_day_procedure, owner, applicant=APPLICANT, token=token)
     intruder = UserFactory(roles=[roles.CITIZEN])
     with pytest.raises(IntegrityError):
-        services.submit_online(five_day_procedure, intruder, APPLICANT, token=token)
+        services.submit_online(five_day_procedure, intruder, applicant=APPLICANT, token=token)
     assert Dossier.objects.get().applicant == owner

@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from freezegun import freeze_time
 
-from dossiers import lookup, receipts, services
+from dossiers import services
+from dossiers.lookup import guard, progress
 from dossiers.models import LookupAttempt
+from dossiers.printing import wording
 from dossiers.workflow import Status
 from tests.factories import AgencyFactory, DossierFactory, ProcedureFactory, UserFactory
 
@@ -83,7 +85,7 @@ def resolve(dossier, leader):
 
 def return_result(dossier, leader, clerk):
     dossier = resolve(dossier, leader)
-    return services.mark_returned(dossier, clerk, "Nguyễn Thị Hoa", "counter")
+    return services.mark_returned(dossier, clerk, collected_by="Nguyễn Thị Hoa", method="counter")
 
 
 def look_up(client, code, factor, ip="203.0.113.7", **headers):
@@ -143,12 +145,15 @@ def test_the_result_never_shows_phone_id_number_address_email_or_key(
     ],
 )
 def test_names_keep_the_family_name_and_initials(name, masked):
-    assert lookup.mask_name(name) == masked
+    assert progress.mask_name(name) == masked
 
 
 def test_the_timeline_says_exactly_which_papers_are_missing(client, dossier, clerk):
     services.request_supplement(
-        dossier, clerk, ["Giấy chứng sinh (bản rõ nét)", "Bản sao CCCD của mẹ"], "Ảnh bị mờ."
+        dossier,
+        clerk,
+        items=["Giấy chứng sinh (bản rõ nét)", "Bản sao CCCD của mẹ"],
+        reason="Ảnh bị mờ.",
     )
     look_up(client, dossier.code, PHONE)
     page = client.get(reverse("dossiers:lookup_result")).text
@@ -162,7 +167,7 @@ def test_the_timeline_says_exactly_which_papers_are_missing(client, dossier, cle
 def test_a_transfer_names_the_other_agency(client, dossier, leader):
     province = AgencyFactory(code="000.00.12.H56", name="Sở Tư pháp tỉnh", level="province")
     dossier = services.start_processing(dossier, leader)
-    services.transfer_to_agency(dossier, leader, province)
+    services.transfer_to_agency(dossier, leader, agency=province)
     look_up(client, dossier.code, PHONE)
     page = client.get(reverse("dossiers:lookup_result")).text
     assert vi("The dossier is being processed.") in page
@@ -177,7 +182,7 @@ def test_a_ready_result_says_where_and_when_to_collect_it(client, dossier, leade
     assert vi("The result is ready: you can collect it.") in page
     assert "Ấp Mỹ Hòa, xã Mỹ Phong" in page
     assert "07:00–11:30" in page and "13:30–17:00" in page
-    assert vi("Monday to Friday") in page
+    assert "từ thứ Hai đến thứ Sáu (trừ ngày nghỉ lễ, Tết)" in page
 
 
 def test_a_returned_result_is_in_the_timeline(client, dossier, leader, clerk):
@@ -216,7 +221,7 @@ def test_progress_is_judged_on_the_agency_calendar(procedure, clerk, now, state)
     with freeze_time(monday(8)):
         dossier = receive(procedure, clerk)
     assert timezone.localtime(dossier.due_at) == monday(8, day=5)
-    assert lookup.progress(dossier, now)["state"] == state
+    assert progress.progress(dossier, now)["state"] == state
 
 
 def test_the_page_says_at_risk_in_words(client, procedure, clerk):
@@ -229,8 +234,8 @@ def test_the_page_says_at_risk_in_words(client, procedure, clerk):
 
 
 def test_a_dossier_waiting_for_papers_has_its_clock_stopped(dossier, clerk):
-    dossier = services.request_supplement(dossier, clerk, ["Giấy chứng sinh"], "Thiếu")
-    assert lookup.progress(dossier)["state"] == "paused"
+    dossier = services.request_supplement(dossier, clerk, items=["Giấy chứng sinh"], reason="Thiếu")
+    assert progress.progress(dossier)["state"] == "paused"
 
 
 # --- One failure, whatever went wrong -------------------------------------------------------
@@ -250,7 +255,7 @@ def test_every_failure_gives_the_same_bytes_status_and_headers(client, dossier, 
         }
     reference = failures["wrong phone"]
     assert reference.status_code == 200
-    assert vi(lookup.FAILED) in reference.text
+    assert vi(guard.FAILED) in reference.text
     for name, response in failures.items():
         assert response.status_code == reference.status_code, name
         assert without_csrf(response) == without_csrf(reference), name
@@ -268,7 +273,7 @@ def test_the_failure_page_does_not_echo_what_was_typed(client, dossier):
 def test_the_failure_is_one_message_in_vietnamese(client, dossier):
     response = look_up(client, dossier.code, "0987654321")
     assert response.text.count('role="alert"') == 1
-    assert response.context["failure"] == lookup.FAILED
+    assert response.context["failure"] == guard.FAILED
 
 
 def test_a_dossier_not_yet_received_has_no_code_and_cannot_be_looked_up(client, procedure):
@@ -276,20 +281,20 @@ def test_a_dossier_not_yet_received_has_no_code_and_cannot_be_looked_up(client, 
     assert waiting.code is None
     response = look_up(client, "", KEY)
     assert response.status_code == 200
-    assert vi(lookup.FAILED) in response.text
+    assert vi(guard.FAILED) in response.text
 
 
 def test_both_factors_are_compared_in_constant_time_even_for_an_unknown_code(
     client, dossier, monkeypatch
 ):
     compared = []
-    real = lookup.hmac.compare_digest
+    real = guard.hmac.compare_digest
 
     def spy(a, b):
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(lookup.hmac, "compare_digest", spy)
+    monkeypatch.setattr(guard.hmac, "compare_digest", spy)
     look_up(client, "000.17.22.H56-991231-9999", PHONE)
     assert len(compared) == 2  # phone and key, against the dummy values
     compared.clear()
@@ -314,7 +319,7 @@ def test_both_factors_are_compared_in_constant_time_even_for_an_unknown_code(
 def test_an_id_number_alone_never_finds_a_dossier(client, dossier, data):
     response = client.post(reverse("dossiers:lookup"), data)
     assert response.status_code == 200
-    assert vi(lookup.FAILED) in response.text
+    assert vi(guard.FAILED) in response.text
     assert "lookup.dossier" not in client.session
 
 
@@ -344,7 +349,7 @@ def test_no_factor_or_personal_data_in_any_url(client, dossier):
 
 
 def test_the_receipt_qr_url_opens_the_form_with_the_code_filled_in(client, dossier):
-    url = receipts.lookup_url(dossier.code)
+    url = wording.lookup_url(dossier.code)
     assert url.startswith(django_settings.PORTAL_BASE_URL + reverse("dossiers:lookup"))
     response = client.get(url.removeprefix(django_settings.PORTAL_BASE_URL))
     assert response.status_code == 200
@@ -378,7 +383,7 @@ def test_failures_from_one_address_are_refused_for_a_while_then_allowed(client, 
             assert look_up(client, unknown(n), PHONE, ip="198.51.100.9").status_code == 200
         refused = look_up(client, dossier.code, PHONE, ip="198.51.100.9")
         assert refused.status_code == 429
-        message = vi(lookup.LOCKED) % {"minutes": settings.LOOKUP_LOCK_MINUTES}
+        message = vi(guard.LOCKED) % {"minutes": settings.LOOKUP_LOCK_MINUTES}
         assert message in refused.text
         assert "lookup.dossier" not in client.session
         # Another address is not affected.
@@ -396,7 +401,7 @@ def test_failures_against_one_code_are_refused_from_any_address_then_allowed(
             look_up(client, dossier.code, f"09{n:08d}", ip=f"192.0.2.{n + 1}")
         refused = look_up(client, dossier.code, PHONE, ip="192.0.2.200")
         assert refused.status_code == 429
-        assert vi(lookup.LOCKED) % {"minutes": settings.LOOKUP_LOCK_MINUTES} in refused.text
+        assert vi(guard.LOCKED) % {"minutes": settings.LOOKUP_LOCK_MINUTES} in refused.text
         # Another code from the same addresses is not affected.
         assert look_up(client, other.code, PHONE, ip="192.0.2.1").status_code == 302
         frozen.tick(timedelta(minutes=settings.LOOKUP_LOCK_MINUTES, seconds=1))
@@ -418,10 +423,10 @@ def test_empty_codes_lock_nobody_out(client, db, settings):
 def test_answers_are_slowed_after_a_few_failures(rf, db, settings):
     settings.LOOKUP_SLOW_SECONDS = 2
     request = rf.post("/tra-cuu/", REMOTE_ADDR="198.51.100.20")
-    assert lookup.check_attempt(request, unknown(1)).delay == 0
+    assert guard.check_attempt(request, unknown(1)).delay == 0
     for n in range(settings.LOOKUP_SLOW_AFTER):
-        lookup.record_failure(lookup.check_attempt(request, unknown(n)), "unknown_code")
-    attempt = lookup.check_attempt(request, unknown(99))
+        guard.record_failure(guard.check_attempt(request, unknown(n)), "unknown_code")
+    attempt = guard.check_attempt(request, unknown(99))
     assert attempt.delay == 2
     assert not attempt.locked
 
@@ -430,23 +435,23 @@ def test_the_response_is_padded_to_the_minimum_duration(settings):
     settings.LOOKUP_MIN_SECONDS = 0.4
     slept = []
     clock = iter([100.1]).__next__
-    assert lookup.pad_response(100.0, sleep=slept.append, clock=clock) == pytest.approx(0.3)
+    assert guard.pad_response(100.0, sleep=slept.append, clock=clock) == pytest.approx(0.3)
     assert slept == [pytest.approx(0.3)]
     slept.clear()
     clock = iter([100.1]).__next__
-    assert lookup.pad_response(100.0, extra=2, sleep=slept.append, clock=clock) == (
+    assert guard.pad_response(100.0, extra=2, sleep=slept.append, clock=clock) == (
         pytest.approx(2.3)
     )
     slept.clear()
     clock = iter([100.5]).__next__
-    assert lookup.pad_response(100.0, sleep=slept.append, clock=clock) == 0
+    assert guard.pad_response(100.0, sleep=slept.append, clock=clock) == 0
     assert slept == []
 
 
 def test_every_lookup_is_padded(client, dossier, settings, monkeypatch):
     settings.LOOKUP_MIN_SECONDS = 0.4
     waits = []
-    monkeypatch.setattr(lookup, "pad_response", lambda started, extra=0: waits.append(extra))
+    monkeypatch.setattr(guard, "pad_response", lambda started, extra=0: waits.append(extra))
     look_up(client, dossier.code, PHONE)
     look_up(client, dossier.code, "0987654321")
     look_up(client, unknown(1), PHONE)
@@ -483,7 +488,7 @@ def test_attempts_are_forgotten_after_90_days(db):
     now = timezone.now()
     old = LookupAttempt.objects.create(reason="unknown_code", at=now - timedelta(days=91))
     recent = LookupAttempt.objects.create(reason="unknown_code", at=now - timedelta(days=89))
-    assert lookup.forget_old_lookup_attempts(now) == 1
+    assert guard.forget_old_lookup_attempts(now) == 1
     assert list(LookupAttempt.objects.all()) == [recent]
     assert not LookupAttempt.objects.filter(pk=old.pk).exists()
 

@@ -149,7 +149,7 @@ def test_another_citizen_gets_404_for_every_action(client, received, leader, cle
     dossier = with_result_file(received, leader)
     services.approve(dossier, leader)
     services.mark_resolved(dossier, leader)
-    services.mark_returned(dossier, clerk, "Nguyễn Thị Hoa", "counter")
+    services.mark_returned(dossier, clerk, collected_by="Nguyễn Thị Hoa", method="counter")
     result = dossier.attachments.get(kind="result")
     client.force_login(UserFactory(username="binh@example.vn", roles=[roles.CITIZEN]))
     for url in [
@@ -176,7 +176,7 @@ def test_anonymous_visitors_get_no_receipt_or_result(client, received, leader):
 
 
 def test_the_list_shows_status_due_time_and_actions(citizen_client, received, clerk):
-    asked = services.request_supplement(received, clerk, ["Giấy chứng sinh"], "Thiếu")
+    asked = services.request_supplement(received, clerk, items=["Giấy chứng sinh"], reason="Thiếu")
     page = citizen_client.get(reverse("dossiers:my_dossiers")).text
     assert str(Status.AWAITING_SUPPLEMENT.label) in page
     assert reverse("dossiers:my_dossier", args=[asked.pk]) + "#bo-sung" in page

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from dossiers import notifications, receipts, services, tasks
+from dossiers import notifications, services, tasks
 from dossiers.models import DossierEvent, Notification, Slip
+from dossiers.printing import slips
 from dossiers.workflow import Status
 from myphong import roles
 from myphong.celery import app as celery_app
@@ -152,7 +153,10 @@ def test_supplement_request_email_lists_what_to_add_and_why(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.request_supplement(
-            dossier, clerk, ["Bản chính Giấy chứng sinh"], "Bản nộp kèm là bản chụp mờ."
+            dossier,
+            clerk,
+            items=["Bản chính Giấy chứng sinh"],
+            reason="Bản nộp kèm là bản chụp mờ.",
         )
 
     assert len(mailoutbox) == 1
@@ -172,7 +176,7 @@ def test_refusal_email_gives_the_reason(
     eager, clerk, dossier, mailoutbox, sms, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse(dossier, clerk, "Không thuộc thẩm quyền của UBND xã Mỹ Phong.")
+        services.refuse(dossier, clerk, reason="Không thuộc thẩm quyền của UBND xã Mỹ Phong.")
 
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
@@ -225,7 +229,7 @@ def test_weasyprint_failing_still_accepts_and_emails_and_the_slip_comes_on_retry
     def weasyprint_fails(html):
         raise RuntimeError("WeasyPrint crashed")
 
-    monkeypatch.setattr(receipts, "write_pdf", weasyprint_fails)
+    monkeypatch.setattr(slips, "write_pdf", weasyprint_fails)
     dossier, event = accept(dossier, clerk, django_capture_on_commit_callbacks)
 
     dossier.refresh_from_db()

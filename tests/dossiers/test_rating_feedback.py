@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from dossiers import lookup, services
+from dossiers import services
 from dossiers import urls as dossier_urls
+from dossiers.lookup import feedback, guard, rating
 from dossiers.models import Feedback, Rating
 from dossiers.selectors import rating_summary
 from myphong import roles
@@ -130,7 +131,7 @@ def test_only_after_the_result_is_returned(client, citizen, own_dossier, leader)
     client.post(url, answers())
     assert not Rating.objects.exists()
     with pytest.raises(services.ActionRefused):
-        lookup.rate(resolved, ALL_GOOD)
+        rating.rate(resolved, ALL_GOOD)
 
 
 def test_my_dossier_offers_the_rating_until_it_is_given(client, citizen, returned):
@@ -139,7 +140,7 @@ def test_my_dossier_offers_the_rating_until_it_is_given(client, citizen, returne
     assert reverse("dossiers:rate", args=[returned.pk]) in page
     listing = client.get(reverse("dossiers:my_dossiers")).text
     assert reverse("dossiers:rate", args=[returned.pk]) in listing
-    lookup.rate(returned, ALL_GOOD)
+    rating.rate(returned, ALL_GOOD)
     page = client.get(reverse("dossiers:my_dossier", args=[returned.pk])).text
     assert reverse("dossiers:rate", args=[returned.pk]) not in page
     listing = client.get(reverse("dossiers:my_dossiers")).text
@@ -308,7 +309,7 @@ def test_named_feedback_keeps_the_name_and_the_normalised_phone(client, agency):
 def test_feedback_codes_follow_the_vietnam_date_and_restart_each_day(agency):
     def code_at(moment):
         with freeze_time(moment):
-            return lookup.send_feedback(agency, "other", "Đề xuất").code
+            return feedback.send_feedback(agency, "other", "Đề xuất").code
 
     assert code_at(datetime(2026, 2, 13, 8, 0, tzinfo=VN)) == "PAKN-260213-0001"
     assert code_at(datetime(2026, 2, 13, 16, 0, tzinfo=VN)) == "PAKN-260213-0002"
@@ -318,7 +319,7 @@ def test_feedback_codes_follow_the_vietnam_date_and_restart_each_day(agency):
 
 def test_a_feedback_code_is_taken_inside_a_transaction_only(transactional_db):
     with pytest.raises(RuntimeError):
-        lookup.issue_feedback_code(timezone.now())
+        feedback.issue_feedback_code(timezone.now())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -330,7 +331,7 @@ def test_concurrent_feedback_get_distinct_gap_free_codes(transactional_db):
     def sender():
         try:
             barrier.wait(timeout=30)
-            lookup.send_feedback(agency, "other", "Đề xuất")
+            feedback.send_feedback(agency, "other", "Đề xuất")
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -358,7 +359,7 @@ def test_a_flood_from_one_address_is_refused(client, agency, settings):
         send(client, agency, ip="198.51.100.77")
     response = send(client, agency, ip="198.51.100.77")
     assert response.status_code == 429
-    message = vi(lookup.SUBMISSIONS_PAUSED) % {"minutes": settings.LOOKUP_LOCK_MINUTES}
+    message = vi(guard.SUBMISSIONS_PAUSED) % {"minutes": settings.LOOKUP_LOCK_MINUTES}
     assert message in response.text
     assert Feedback.objects.count() == settings.LOOKUP_MAX_FAILURES
     assert send(client, agency, ip="198.51.100.78").status_code == 302
@@ -383,12 +384,12 @@ def feedback_lookup(client, code, factor, ip="203.0.113.31"):
 
 @pytest.fixture
 def named(agency):
-    return lookup.send_feedback(agency, "conduct", "Cán bộ thiếu nhiệt tình.", "Bình", PHONE)
+    return feedback.send_feedback(agency, "conduct", "Cán bộ thiếu nhiệt tình.", "Bình", PHONE)
 
 
 @pytest.fixture
 def anonymous(agency):
-    return lookup.send_feedback(agency, "harassment", "Bị yêu cầu nộp thêm 200.000 đồng.")
+    return feedback.send_feedback(agency, "harassment", "Bị yêu cầu nộp thêm 200.000 đồng.")
 
 
 @pytest.mark.parametrize("factor", [PHONE, "+84 912 345 678", "key"])
@@ -416,7 +417,7 @@ def test_feedback_lookup_failures_are_all_the_same(client, named, anonymous):
             feedback_lookup(client, "", ""),
         ]
     reference = failures[0]
-    assert vi(lookup.FAILED) in reference.text
+    assert vi(guard.FAILED) in reference.text
     for response in failures:
         assert response.status_code == 200
         assert CSRF.sub(b"", response.content) == CSRF.sub(b"", reference.content)
@@ -505,7 +506,7 @@ def test_the_queue_costs_the_same_queries_for_one_or_many(
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("dossiers:feedback_queue"))
     for n in range(5):
-        lookup.send_feedback(agency, "other", f"Đề xuất {n}")
+        feedback.send_feedback(agency, "other", f"Đề xuất {n}")
     with django_assert_max_num_queries(len(one)):
         client.get(reverse("dossiers:feedback_queue"))
 

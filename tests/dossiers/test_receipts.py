@@ -15,8 +15,9 @@ import segno
 from django.utils import translation
 from freezegun import freeze_time
 
-from dossiers import receipts, services
+from dossiers import services
 from dossiers.models import DossierEvent, DossierPaper, Slip
+from dossiers.printing import pdf, slips, wording
 from myphong import roles
 from tests.doubles import poppler
 from tests.factories import DossierFactory, ProcedureFactory, UserFactory
@@ -82,7 +83,7 @@ def test_receipt_prints_code_applicant_request_and_appointment_with_diacritics(
     dossier, event = accepted_dossier(birth_registration, clerk)
     assert dossier.due_at == DUE
 
-    text = pdf_text(receipts.render_slip(dossier, "01", event))
+    text = pdf_text(slips.render_slip(dossier, "01", event))
     lines = flat(text)
 
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
@@ -117,7 +118,7 @@ def test_receipt_prints_code_applicant_request_and_appointment_with_diacritics(
 
 def test_receipt_embeds_its_own_fonts(clerk, birth_registration):
     dossier, event = accepted_dossier(birth_registration, clerk)
-    slip = receipts.render_slip(dossier, "01", event)
+    slip = slips.render_slip(dossier, "01", event)
     fonts = poppler("pdffonts", slip.file.path).splitlines()[2:]
     assert fonts
     for row in fonts:
@@ -128,7 +129,7 @@ def test_receipt_embeds_its_own_fonts(clerk, birth_registration):
 
 def test_receipt_with_six_papers_is_one_a5_page(clerk, birth_registration):
     dossier, event = accepted_dossier(birth_registration, clerk, papers=SIX_PAPERS)
-    slip = receipts.render_slip(dossier, "01", event)
+    slip = slips.render_slip(dossier, "01", event)
     assert pdf_pages_and_size(slip) == (1, A5)
     assert "Giấy tờ chứng minh nơi cư trú của cha hoặc mẹ" in flat(pdf_text(slip))
 
@@ -136,13 +137,13 @@ def test_receipt_with_six_papers_is_one_a5_page(clerk, birth_registration):
 def test_receipt_on_a4_when_the_office_asks(clerk, birth_registration, settings):
     settings.SLIP_PAGE_SIZE = "A4"
     dossier, event = accepted_dossier(birth_registration, clerk, papers=SIX_PAPERS)
-    assert pdf_pages_and_size(receipts.render_slip(dossier, "01", event)) == (1, A4)
+    assert pdf_pages_and_size(slips.render_slip(dossier, "01", event)) == (1, A4)
 
 
 def test_an_unknown_page_size_is_refused(settings):
     settings.SLIP_PAGE_SIZE = "Letter"
     with pytest.raises(ValueError, match="SLIP_PAGE_SIZE"):
-        receipts.page_size()
+        pdf.page_size()
 
 
 def test_qr_code_carries_the_lookup_address_with_the_code_and_no_personal_data(
@@ -151,14 +152,14 @@ def test_qr_code_carries_the_lookup_address_with_the_code_and_no_personal_data(
     settings.PORTAL_BASE_URL = "https://motcua.myphong.example"
     dossier, event = accepted_dossier(birth_registration, clerk)
 
-    context = receipts.slip_context(dossier, "01", event)
+    context = slips.slip_context(dossier, "01", event)
 
     url = f"https://motcua.myphong.example/tra-cuu/?ma={dossier.code}"
     assert context["lookup_url"] == url
     # Encoding the expected address anew gives the very symbol printed on the form.
     expected = segno.make(url, error="m").svg_inline(omitsize=True, border=2, svgclass="qr")
     assert str(context["qr_svg"]) == expected
-    assert expected in receipts.slip_html(dossier, "01", event)
+    assert expected in slips.slip_html(dossier, "01", event)
     for personal in (
         dossier.applicant_phone,
         dossier.applicant_id_number,
@@ -171,18 +172,18 @@ def test_qr_code_carries_the_lookup_address_with_the_code_and_no_personal_data(
 def test_receipt_is_vietnamese_when_the_clerk_works_in_english(clerk, birth_registration):
     dossier, event = accepted_dossier(birth_registration, clerk)
     with translation.override("en"):
-        html = receipts.slip_html(dossier, "01", event)
+        html = slips.slip_html(dossier, "01", event)
     assert "3 ngày làm việc" in html
     assert "working days" not in html
 
 
 def test_rendering_twice_keeps_one_slip_and_one_file(clerk, birth_registration, monkeypatch):
     dossier, event = accepted_dossier(birth_registration, clerk)
-    first = receipts.render_slip(dossier, "01", event)
-    monkeypatch.setattr(receipts, "write_pdf", lambda html: pytest.fail("rendered again"))
+    first = slips.render_slip(dossier, "01", event)
+    monkeypatch.setattr(slips, "write_pdf", lambda html: pytest.fail("rendered again"))
 
-    second = receipts.render_slip(dossier, "01", event)
-    also = services.ensure_slip(dossier, "01", event)
+    second = slips.render_slip(dossier, "01", event)
+    also = slips.ensure_slip(dossier, "01", event)
 
     assert second.pk == first.pk == also.pk
     assert second.file.name == first.file.name
@@ -194,7 +195,7 @@ def test_a_render_that_loses_a_race_returns_the_winners_slip(
     clerk, birth_registration, monkeypatch, settings
 ):
     dossier, event = accepted_dossier(birth_registration, clerk)
-    real_write_pdf = receipts.write_pdf
+    real_write_pdf = pdf.write_pdf
     winner = {}
 
     def another_worker_finishes_first(html):
@@ -204,8 +205,8 @@ def test_a_render_that_loses_a_race_returns_the_winners_slip(
         )
         return pdf
 
-    monkeypatch.setattr(receipts, "write_pdf", another_worker_finishes_first)
-    slip = receipts.render_slip(dossier, "01", event)
+    monkeypatch.setattr(slips, "write_pdf", another_worker_finishes_first)
+    slip = slips.render_slip(dossier, "01", event)
 
     assert slip.pk == winner["slip"].pk
     assert Slip.objects.filter(dossier=dossier).count() == 1
@@ -215,7 +216,7 @@ def test_a_render_that_loses_a_race_returns_the_winners_slip(
 
 def test_without_an_event_the_latest_one_that_issued_the_form_is_used(clerk, birth_registration):
     dossier, event = accepted_dossier(birth_registration, clerk)
-    assert services.ensure_slip(dossier, "01").event == event
+    assert slips.ensure_slip(dossier, "01").event == event
     assert Slip.objects.filter(dossier=dossier, event=event).count() == 1
 
 
@@ -224,12 +225,12 @@ def test_supplement_request_lists_what_to_add_and_why(clerk, birth_registration,
     services.request_supplement(
         dossier,
         clerk,
-        ["Bản chính Giấy chứng sinh", "Bản sao Giấy chứng nhận kết hôn của cha mẹ"],
-        "Giấy chứng sinh nộp kèm là bản chụp, không đọc được.",
+        items=["Bản chính Giấy chứng sinh", "Bản sao Giấy chứng nhận kết hôn của cha mẹ"],
+        reason="Giấy chứng sinh nộp kèm là bản chụp, không đọc được.",
     )
     event = DossierEvent.objects.get(dossier=dossier, action="request_supplement")
 
-    text = flat(pdf_text(receipts.render_slip(dossier, "02", event)))
+    text = flat(pdf_text(slips.render_slip(dossier, "02", event)))
 
     assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text
     assert "Hồ sơ của: Nguyễn Thị Hoa" in text
@@ -242,10 +243,12 @@ def test_supplement_request_lists_what_to_add_and_why(clerk, birth_registration,
 
 def test_refusal_gives_the_reason(clerk, birth_registration):
     dossier = DossierFactory(procedure=birth_registration)
-    services.refuse(dossier, clerk, "Việc khai sinh không thuộc thẩm quyền của UBND xã Mỹ Phong.")
+    services.refuse(
+        dossier, clerk, reason="Việc khai sinh không thuộc thẩm quyền của UBND xã Mỹ Phong."
+    )
     event = DossierEvent.objects.get(dossier=dossier, action="refuse")
 
-    slip = receipts.render_slip(dossier, "03", event)
+    slip = slips.render_slip(dossier, "03", event)
     text = flat(pdf_text(slip))
 
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
@@ -256,21 +259,21 @@ def test_refusal_gives_the_reason(clerk, birth_registration):
 
 
 def test_event_kinds_map_to_their_forms():
-    assert receipts.slip_for_event_kind("accepted") == "01"
-    assert receipts.slip_for_event_kind("supplement_requested") == "02"
-    assert receipts.slip_for_event_kind("refused") == "03"
-    assert receipts.slip_for_event_kind("submitted") is None
-    assert receipts.slip_for_event_kind("supplemented") is None
+    assert slips.slip_for_event_kind("accepted") == "01"
+    assert slips.slip_for_event_kind("supplement_requested") == "02"
+    assert slips.slip_for_event_kind("refused") == "03"
+    assert slips.slip_for_event_kind("submitted") is None
+    assert slips.slip_for_event_kind("supplemented") is None
 
 
 def test_place_of_the_date_line_comes_from_the_agency_name():
-    assert receipts.place_name("UBND xã Mỹ Phong") == "Mỹ Phong"
-    assert receipts.place_name("Ủy ban nhân dân phường Bến Thành") == "Bến Thành"
-    assert receipts.place_name("Văn phòng một cửa") == "Văn phòng một cửa"
+    assert wording.place_name("UBND xã Mỹ Phong") == "Mỹ Phong"
+    assert wording.place_name("Ủy ban nhân dân phường Bến Thành") == "Bến Thành"
+    assert wording.place_name("Văn phòng một cửa") == "Văn phòng một cửa"
 
 
 def test_rendering_reads_the_shipped_fonts_and_nothing_else(settings):
-    fetch = receipts.fonts_only_fetcher()
+    fetch = pdf.fonts_only_fetcher()
     font = settings.BASE_DIR / "static" / "fonts" / "LiberationSerif-Regular.ttf"
     response = fetch(font.as_uri())
     assert response.read(4) == b"\x00\x01\x00\x00"

@@ -19,8 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
-from dossiers import records, services, tasks
+from dossiers import services, tasks
 from dossiers.models import DossierEvent, Notification, Slip
+from dossiers.printing import records
 from myphong import roles
 from tests.doubles import poppler
 from tests.factories import (
@@ -142,7 +143,7 @@ def receive(procedure, clerk, when=RECEIVED, name="Nguyễn Thị Hoa", **fields
 
 def assign_and_start(dossier, leader, specialist, when):
     with freeze_time(when):
-        dossier = services.assign(dossier, leader, specialist)
+        dossier = services.assign(dossier, leader, specialist=specialist)
         return services.start_processing(dossier, specialist)
 
 
@@ -180,7 +181,10 @@ NEW_DUE = at(16, 10)
 def reschedule(dossier, specialist, capture):
     with freeze_time(APOLOGISED), capture(execute=True):
         dossier = services.reschedule(
-            dossier, specialist, NEW_DUE, "Chờ kết quả xác minh của Công an xã Mỹ Phong"
+            dossier,
+            specialist,
+            new_due=NEW_DUE,
+            reason="Chờ kết quả xác minh của Công an xã Mỹ Phong",
         )
     return dossier, last_event(dossier, "reschedule")
 
@@ -249,7 +253,9 @@ def _due_moved(dossier, people, capture):
 def _payment(dossier, people, capture):
     dossier = assign_and_start(dossier, people["leader"], people["specialist"], at(9, 9))
     with freeze_time(at(10, 9)), capture(execute=True):
-        services.request_payment(dossier, people["specialist"], 8000, note="Lệ phí khai sinh")
+        services.request_payment(
+            dossier, people["specialist"], amount=8000, note="Lệ phí khai sinh"
+        )
     return last_event(dossier, "request_payment")
 
 
@@ -263,7 +269,7 @@ def _resolved(dossier, people, capture):
 def _transferred(dossier, people, capture):
     dossier = assign_and_start(dossier, people["leader"], people["specialist"], at(9, 9))
     with freeze_time(at(10, 9)), capture(execute=True):
-        services.transfer_to_agency(dossier, people["specialist"], people["province"])
+        services.transfer_to_agency(dossier, people["specialist"], agency=people["province"])
     return last_event(dossier, "transfer")
 
 
@@ -271,14 +277,14 @@ def _stopped(dossier, people, capture):
     dossier = assign_and_start(dossier, people["leader"], people["specialist"], at(9, 9))
     with freeze_time(at(10, 9)), capture(execute=True):
         services.stop_processing(
-            dossier, people["specialist"], "Người yêu cầu không còn cư trú tại xã"
+            dossier, people["specialist"], reason="Người yêu cầu không còn cư trú tại xã"
         )
     return last_event(dossier, "stop")
 
 
 def _withdrawn(dossier, people, capture):
     with freeze_time(at(10, 9)), capture(execute=True):
-        services.withdraw(dossier, people["clerk"], "Công dân có đơn xin rút")
+        services.withdraw(dossier, people["clerk"], reason="Công dân có đơn xin rút")
     return last_event(dossier, "withdraw")
 
 
@@ -402,7 +408,7 @@ def test_kinds_the_applicant_need_not_hear_of_send_nothing(
     kind, procedure, clerk, leader, specialist, mailoutbox, sms, monkeypatch
 ):
     dossier = receive(procedure, clerk)
-    services.assign(dossier, leader, specialist)
+    services.assign(dossier, leader, specialist=specialist)
     event = last_event(dossier, "assign")
     monkeypatch.setattr(
         tasks.process_event, "apply_async", lambda *a, **k: pytest.fail("nothing to do")
@@ -436,7 +442,7 @@ def travelled(procedure, clerk, leader, specialist, province, province_specialis
     dossier = receive(procedure, clerk)
     dossier = assign_and_start(dossier, leader, specialist, at(9, 9))
     with freeze_time(at(10, 9)):
-        dossier = services.transfer_to_agency(dossier, specialist, province, note="Xác minh")
+        dossier = services.transfer_to_agency(dossier, specialist, agency=province, note="Xác minh")
     with freeze_time(at(11, 9)):
         dossier = services.take_back(dossier, province_specialist, note="Đã xác minh")
     with freeze_time(at(11, 10, 30)):
@@ -447,7 +453,9 @@ def travelled(procedure, clerk, leader, specialist, province, province_specialis
     with freeze_time(at(13, 9)):
         dossier = services.mark_resolved(dossier, specialist)
     with freeze_time(at(13, 10)):
-        return services.mark_returned(dossier, clerk, "Nguyễn Văn An", "counter")
+        return services.mark_returned(
+            dossier, clerk, collected_by="Nguyễn Văn An", method="counter"
+        )
 
 
 EXPECTED_STEPS = [
@@ -604,12 +612,12 @@ def june(agency, procedure, clerk, leader, specialist, province, neighbour):
     on_time = processed(procedure, clerk, leader, specialist, at(12, 16), name="Đúng Hạn")
     late = processed(procedure, clerk, leader, specialist, at(13, 9), name="Trễ Hạn")
     with freeze_time(at(13, 10)):
-        late = services.mark_returned(late, clerk, "Nguyễn Văn An", "counter")
+        late = services.mark_returned(late, clerk, collected_by="Nguyễn Văn An", method="counter")
     overdue = receive(procedure, clerk, at(10, 14), name="Quá Hạn", channel="counter")
     transferred = receive(procedure, clerk, at(18, 9), name="Liên Thông")  # due Mon 23/06
     transferred = assign_and_start(transferred, leader, specialist, at(18, 10))
     with freeze_time(at(19, 9)):
-        transferred = services.transfer_to_agency(transferred, specialist, province)
+        transferred = services.transfer_to_agency(transferred, specialist, agency=province)
     # Received on 31/05 and on 01/07: outside June.
     receive(procedure, clerk, at(30, 9, month=5), name="Tháng Năm")
     receive(procedure, clerk, at(1, 9, month=7), name="Tháng Bảy")
@@ -623,7 +631,7 @@ def june(agency, procedure, clerk, leader, specialist, province, neighbour):
     sent_to_us = receive(theirs, their_clerk, at(11, 9), name="Xã Bên")
     sent_to_us = assign_and_start(sent_to_us, their_leader, their_specialist, at(11, 10))
     with freeze_time(at(11, 11)):
-        services.transfer_to_agency(sent_to_us, their_specialist, agency)
+        services.transfer_to_agency(sent_to_us, their_specialist, agency=agency)
     return {
         "early": early,
         "on_time": on_time,
@@ -785,7 +793,7 @@ def make_dossiers(count, procedure, clerk, leader, specialist, province):
             dossier = assign_and_start(dossier, leader, specialist, received + timedelta(hours=1))
         if number % 5 == 0:
             with freeze_time(received + timedelta(hours=2)):
-                services.transfer_to_agency(dossier, specialist, province)
+                services.transfer_to_agency(dossier, specialist, agency=province)
         elif number % 3 == 0:
             resolve(dossier, leader, specialist, received + timedelta(days=1))
 

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from dossiers import services
 from dossiers.models import Dossier
-from dossiers.templatetags.office import TIMELINESS_LABELS
+from dossiers.printing.wording import TIMELINESS_LABELS
 from dossiers.workflow import Status
 from myphong import roles
 from myphong.models import person_name
@@ -143,7 +143,9 @@ def test_a_dossier_is_assigned_processed_approved_resolved_and_returned_in_time(
     assert "Bản sao giấy chứng sinh" in specialist.locator("#lich-su + ol").inner_text()
 
     # The citizen hands the papers in (their own page is another issue's): the clock restarts.
-    services.add_supplement(fresh(dossier), people["citizen"], [], note="Đã bổ sung")
+    services.add_supplement(
+        fresh(dossier), people["citizen"], pending_uploads=[], note="Đã bổ sung"
+    )
 
     open_from_queue(specialist, "mine", dossier)
     assert specialist.locator("#trang-thai").inner_text() == status_label(Status.IN_PROGRESS)
@@ -179,7 +181,7 @@ def test_a_late_dossier_gets_one_apology_and_is_judged_against_the_first_appoint
     agency, people = office
     # A day and a half of working time: Form 04 is proposed at once and still allowed.
     dossier = receive(agency, people, "1.5")
-    services.assign(dossier, people["leader"], people["specialist"])
+    services.assign(dossier, people["leader"], specialist=people["specialist"])
     services.start_processing(dossier, people["specialist"])
     services.record_result(dossier, people["specialist"], number="9/QĐ-UBND")
 
@@ -214,7 +216,7 @@ def test_a_late_dossier_gets_one_apology_and_is_judged_against_the_first_appoint
 def test_the_queue_and_the_dossier_page_fit_a_360px_phone(office, browser, live_server):
     agency, people = office
     dossier = receive(agency, people, "5")
-    services.assign(dossier, people["leader"], people["specialist"])
+    services.assign(dossier, people["leader"], specialist=people["specialist"])
     context = browser.new_context(
         base_url=live_server.url,
         locale="vi-VN",

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import translation
 
-from dossiers import receipts, services
+from dossiers import services
 from dossiers.models import Feedback, Rating
+from dossiers.printing import wording
 from myphong import roles
 from tests.e2e.conftest import axe_violations
 from tests.factories import AgencyFactory, DossierFactory, ProcedureFactory, UserFactory
@@ -58,15 +59,15 @@ def returned(office):
     dossier = services.record_result(dossier, leader, number="15/2026/KS")
     dossier = services.approve(dossier, leader)
     dossier = services.mark_resolved(dossier, leader)
-    return services.mark_returned(dossier, clerk, "Nguyễn Thị Hoa", "counter")
+    return services.mark_returned(dossier, clerk, collected_by="Nguyễn Thị Hoa", method="counter")
 
 
 def test_the_receipt_qr_code_opens_the_lookup_and_the_phone_shows_the_timeline(page, office):
     dossier = received(office)
     services.request_supplement(
-        dossier, office["clerk"], ["Giấy chứng sinh (bản rõ nét)"], "Ảnh bị mờ."
+        dossier, office["clerk"], items=["Giấy chứng sinh (bản rõ nét)"], reason="Ảnh bị mờ."
     )
-    url = receipts.lookup_url(dossier.code)  # what the receipt's QR code carries
+    url = wording.lookup_url(dossier.code)  # what the receipt's QR code carries
     assert url.startswith(django_settings.PORTAL_BASE_URL)
     page.goto(url)
     assert page.get_by_role("heading", level=1).inner_text() == vi("Look up a dossier")
@@ -88,7 +89,7 @@ def test_the_receipt_qr_code_opens_the_lookup_and_the_phone_shows_the_timeline(p
 
 def test_a_wrong_phone_gets_the_one_message(page, office):
     dossier = received(office)
-    page.goto(receipts.lookup_url(dossier.code))
+    page.goto(wording.lookup_url(dossier.code))
     page.get_by_label(vi("Phone number or lookup key")).fill("0987654321")
     page.get_by_role("button", name=vi("Look up"), exact=True).click()
     alert = page.get_by_role("alert")

@@ -139,11 +139,13 @@ def test_account_and_dossier_pages_pass_axe(page, khai_sinh, live_server):
     citizen = UserFactory(username="lan@example.vn", roles=[roles.CITIZEN])
     Profile.objects.create(user=citizen, phone="0912345678")
     dossier = services.submit_online(
-        khai_sinh, citizen, services.Applicant("Nguyễn Thị Lan", "0912345678")
+        khai_sinh, citizen, applicant=services.Applicant("Nguyễn Thị Lan", "0912345678")
     )
     clerk = UserFactory(username="tiepnhan", roles=[roles.CLERK])
     Profile.objects.update_or_create(user=clerk, defaults={"agency": khai_sinh.agency})
-    services.request_supplement(dossier, clerk, ["Tờ khai đăng ký khai sinh"], "Thiếu chữ ký.")
+    services.request_supplement(
+        dossier, clerk, items=["Tờ khai đăng ký khai sinh"], reason="Thiếu chữ ký."
+    )
     _log_in(page, live_server, citizen)
     for path in ["/ho-so-cua-toi/", f"/ho-so-cua-toi/{dossier.pk}/"]:
         page.goto(path)

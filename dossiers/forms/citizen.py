@@ -6,7 +6,6 @@ chooses it again.
 """
 
 import logging
-import re
 import smtplib
 import uuid
 
@@ -34,55 +33,16 @@ from myphong import roles
 from myphong.models import Profile, person_name
 from procedures.text import fold
 
-from . import uploads
-from .models import PendingUpload
-from .services import Applicant
+from .. import uploads
+from ..models import PendingUpload
+from ..services import Applicant
+from .fields import PhoneField
 
 log = logging.getLogger(__name__)
 
 # How long the resend form waits before mailing the same address again: it must not become a
 # way to flood someone's inbox.
 RESEND_INTERVAL_SECONDS = 120
-
-
-def phone_digits(value):
-    """A phone number as written at home: "+84 912 345 678" and "84912345678" → "0912345678".
-
-    It never refuses: the lookup compares what it gets, so a malformed number fails like a
-    wrong one; `normalise_phone` checks the result.
-    """
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits
-
-
-def normalise_phone(value):
-    """A Vietnamese mobile number as 10 digits starting with 0 ("+84 912 345 678" → "0912345678").
-
-    Mobile numbers start with 03, 05, 07, 08 or 09 since the 2018 renumbering.
-    """
-    digits = phone_digits(value)
-    if not re.fullmatch(r"0[35789][0-9]{8}", digits):
-        raise forms.ValidationError(
-            _("Enter a Vietnamese mobile number of 10 digits, for example 0912345678."),
-            code="phone",
-        )
-    return digits
-
-
-class PhoneField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Mobile phone"))
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
-
-    def clean(self, value):
-        value = super().clean(value)
-        return normalise_phone(value) if value else value
 
 
 # --- Accounts ------------------------------------------------------------------------------

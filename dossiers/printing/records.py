@@ -20,13 +20,13 @@ from django.db.models.fields.json import KeyTextTransform
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from . import deadlines
-from .models import Dossier, DossierEvent
-from .notifications import money
-from .receipts import VIETNAM, Moment, page_size, place_name, recorded_instant, write_pdf
-from .workflow import CLOCK_STOPPED, OPEN, Status
+from .. import deadlines
+from ..calendar.engine import TZ
+from ..models import Dossier, DossierEvent
+from ..workflow import CLOCK_STOPPED, OPEN, Event, Status
+from .pdf import page_size, write_pdf
+from .wording import COUNTER, Moment, local_text, money, place_name, recorded_instant
 
-COUNTER = "Bộ phận tiếp nhận và trả kết quả"
 NOBODY = "—"
 
 # Form 05 says "quá hạn" where the statistics say "trễ hạn" (Circular 01/2018, Mẫu 05 and 06).
@@ -46,11 +46,7 @@ REGISTER_STATE = {
 RUNNING = OPEN - CLOCK_STOPPED
 
 
-def _at(instant):
-    """ "14:05 11/06/2025" in Vietnam's time; "" for None."""
-    if instant is None:
-        return ""
-    return f"{timezone.localtime(instant, VIETNAM):%H:%M %d/%m/%Y}"
+_at = local_text
 
 
 def _join(*parts):
@@ -98,61 +94,65 @@ def hand_overs(dossier, events):
         agency = own
         result = None  # None: judged against the promised due; "" for none
         note = event.note
-        if event.action == "accept":
+        if event.action == Event.ACCEPT:
             online = dossier.channel == Dossier.Channel.ONLINE
             step = "Tiếp nhận hồ sơ" + (" (nộp trực tuyến)" if online else "")
             giver, receiver = applicant, actor
-        elif event.action == "request_supplement":
+        elif event.action == Event.REQUEST_SUPPLEMENT:
             step, giver, receiver = "Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)", actor, applicant
             note = _join("Cần bổ sung: " + "; ".join(data.get("items", [])), event.note)
-        elif event.action == "supplement":
+        elif event.action == Event.SUPPLEMENT:
             by_applicant = event.actor_id is not None and event.actor_id == dossier.applicant_id
             step = "Nhận hồ sơ bổ sung"
             giver, receiver = applicant, COUNTER if by_applicant else actor
-        elif event.action == "assign":
+        elif event.action == Event.ASSIGN:
             step, giver, receiver = "Phân công xử lý", actor, data.get("to") or NOBODY
             if data.get("from"):
                 note = _join(f"Thay {data['from']}", event.note)
-        elif event.action == "request_payment":
+        elif event.action == Event.REQUEST_PAYMENT:
             step, giver, receiver = "Thông báo nộp phí, lệ phí", actor, applicant
             note = _join(f"Số tiền: {money(data.get('amount') or 0)}", event.note)
-        elif event.action == "confirm_payment":
+        elif event.action == Event.CONFIRM_PAYMENT:
             step, giver, receiver = "Đã nộp phí, lệ phí", applicant, actor
-        elif event.action == "transfer":
+        elif event.action == Event.TRANSFER:
             agency = data.get("agency") or NOBODY
             step, giver, receiver = "Chuyển liên thông", actor, agency
-        elif event.action == "take_back":
+        elif event.action == Event.TAKE_BACK:
             step, giver, receiver = "Nhận lại hồ sơ liên thông", data.get("agency") or NOBODY, own
             note = _join(f"Người thực hiện: {actor}", event.note)
-        elif event.action == "send_for_approval":
+        elif event.action == Event.SEND_FOR_APPROVAL:
             approver = next(
-                (later.actor_name for later in events[index + 1 :] if later.action == "approve"),
+                (
+                    later.actor_name
+                    for later in events[index + 1 :]
+                    if later.action == Event.APPROVE
+                ),
                 "",
             )
             step, giver, receiver = "Trình lãnh đạo ký duyệt", actor, approver or "Lãnh đạo"
-        elif event.action == "approve":
+        elif event.action == Event.APPROVE:
             sender = next(
                 (
                     earlier.actor_name
                     for earlier in reversed(events[:index])
-                    if earlier.action == "send_for_approval"
+                    if earlier.action == Event.SEND_FOR_APPROVAL
                 ),
                 "",
             )
             step, giver, receiver = "Lãnh đạo ký duyệt", actor, sender or holder or NOBODY
-        elif event.action == "reschedule":
+        elif event.action == Event.RESCHEDULE:
             step, giver, receiver = "Xin lỗi, hẹn lại ngày trả (Mẫu 04)", actor, applicant
             note = _join(f"Hẹn mới: {_at(recorded_instant(event, 'due_at'))}", event.note)
-        elif event.action == "resolve":
+        elif event.action == Event.RESOLVE:
             step, giver, receiver = "Có kết quả, chuyển trả", actor, COUNTER
             recorded = data.get("timeliness")
             result = STEP_RESULT.get(recorded, "") if recorded else None
-        elif event.action == "return":
+        elif event.action == Event.RETURN:
             step, giver, receiver = "Trả kết quả", actor, data.get("collected_by") or applicant
             result = ""
-        elif event.action == "stop":
+        elif event.action == Event.STOP:
             step, giver, receiver = "Dừng xử lý", actor, applicant
-        elif event.action == "withdraw":
+        elif event.action == Event.WITHDRAW:
             step, giver, receiver = "Công dân rút hồ sơ", applicant, actor
         else:
             continue  # submit, start, record_result, due_moved…: no hand-over
@@ -170,7 +170,7 @@ def control_sheet_context(dossier, events, now=None):
     rows = hand_overs(dossier, events)
     partners = []
     for row in rows:
-        if row.action == "transfer" and row.agency not in partners:
+        if row.action == Event.TRANSFER and row.agency not in partners:
             partners.append(row.agency)
     return {
         "page_size": page_size(),
@@ -203,13 +203,13 @@ def control_sheet_pdf(dossier, now=None):
 
 
 def _local_midnight(day):
-    return datetime.combine(day, time.min, tzinfo=VIETNAM)
+    return datetime.combine(day, time.min, tzinfo=TZ)
 
 
 def register_dossiers(dossiers, start, end):
     """The register's dossiers among `dossiers`: received from `start` to `end` (dates in Vietnam,
     both included), oldest first, with the latest transfer's agency and time — one query."""
-    transfers = DossierEvent.objects.filter(dossier=OuterRef("pk"), action="transfer").order_by(
+    transfers = DossierEvent.objects.filter(dossier=OuterRef("pk"), action=Event.TRANSFER).order_by(
         "-at", "-id"
     )
     return (
@@ -411,7 +411,7 @@ def register_xlsx(agency_name, start, end, rows):
         for column, value in enumerate(_cells(row), start=1):
             if isinstance(value, datetime):
                 # Excel has no time zones: the office's local time, as printed everywhere.
-                value = timezone.localtime(value, VIETNAM).replace(tzinfo=None)
+                value = timezone.localtime(value, TZ).replace(tzinfo=None)
             cell = sheet.cell(row=row_number, column=column, value=value)
             cell.border = box
             cell.alignment = wrap
@@ -460,7 +460,7 @@ def register_pdf(agency_name, start, end, rows, now=None):
 
 def current_month(today=None):
     """The first and last day of this month in Vietnam: the register's default period."""
-    today = today or timezone.localtime(timezone.now(), VIETNAM).date()
+    today = today or timezone.localtime(timezone.now(), TZ).date()
     first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return first, following - timedelta(days=1)

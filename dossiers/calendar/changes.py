@@ -1,92 +1,25 @@
-"""The admin's side of the working calendar: the year view, and what a change does to dossiers.
+"""A change of the working calendar moves the open dossiers it delays, atomically.
 
 A new day off moves the due time of every open dossier whose remaining time crosses it; a new
-working day never brings a promised appointment forward (deadlines.recompute_due_dates). Both
-the year view and the ordinary admin forms go through `change_calendar`, so no path forgets it.
+working day never brings a promised appointment forward (engine.recompute_due_dates). Both the
+admin's year view and the ordinary admin forms go through `change_calendar`, so no path forgets
+it. The moved dossiers are recorded and their applicants told by `services.record_due_moved`.
 """
 
 from __future__ import annotations
 
-import calendar as month_calendar
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-import holidays as holidays_library
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.dates import MONTHS
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .deadlines import (
-    DayKind,
-    MovedDeadline,
-    OpenDeadline,
-    exceptions_from_database,
-    recompute_due_dates,
-    vietnam_calendar,
-)
-from .models import CalendarException
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    day: date
-    kind: DayKind
-    label: str  # the holiday's name, the exception's note, or ""
-    exception: CalendarException | None
-
-
-@dataclass(frozen=True)
-class CalendarMonth:
-    number: int
-    name: str
-    weeks: list[list[CalendarDay | None]]  # Monday first; None outside the month
-
-
-def year_view(year: int) -> list[CalendarMonth]:
-    """Twelve month grids of the working calendar, every day marked (one query)."""
-    calendar = vietnam_calendar(exceptions=exceptions_from_database())
-    exceptions = {row.date: row for row in CalendarException.objects.filter(date__year=year)}
-    # Holiday names in the reader's language when the library has it (vi, en_US).
-    language = "vi" if (get_language() or "vi").startswith("vi") else "en_US"
-    names = holidays_library.country_holidays("VN", years=year, language=language)
-    months = []
-    for number in range(1, 13):
-        weeks = []
-        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, number):
-            row = []
-            for day in week:
-                if day.month != number:
-                    row.append(None)
-                    continue
-                kind = calendar.day_kind(day)
-                exception = exceptions.get(day)
-                if exception is not None:
-                    label = exception.note
-                elif kind == DayKind.MAKE_UP:
-                    label = _("Make-up working day")
-                else:
-                    label = names.get(day, "")
-                row.append(CalendarDay(day, kind, label, exception))
-            weeks.append(row)
-        months.append(CalendarMonth(number, MONTHS[number], weeks))
-    return months
-
-
-def check_exception(day: date, is_working_day: bool) -> None:
-    """Refuse an exception that would change nothing (a day off on a Sunday…)."""
-    without_exceptions = vietnam_calendar()
-    if without_exceptions.is_working_day(day) == is_working_day:
-        shown = date_format(day, "d/m/Y")
-        if is_working_day:
-            message = _("%(date)s is already a working day.") % {"date": shown}
-        else:
-            message = _("%(date)s is already a day off.") % {"date": shown}
-        raise ValidationError(message, code="no_change")
+from .. import services
+from ..models import CalendarException, Dossier
+from ..workflow import CLOCK_STOPPED, OPEN
+from .engine import MovedDeadline, OpenDeadline, recompute_due_dates, vietnam_calendar
+from .store import exceptions_from_database
 
 
 def save_exception(exception: CalendarException) -> list[MovedDeadline]:
@@ -134,9 +67,6 @@ def open_dossiers_by_hours():
     Open means accepted, not finished, with its clock running: a paused dossier gets its due
     time again when it resumes, on the calendar of that day.
     """
-    from .models import Dossier
-    from .workflow import CLOCK_STOPPED, OPEN
-
     rows = (
         Dossier.objects.filter(
             status__in=OPEN - CLOCK_STOPPED,
@@ -169,6 +99,4 @@ def open_deadlines(dossiers, old_calendar) -> Iterable[OpenDeadline]:
 
 def apply_moved_deadlines(moved: list[MovedDeadline], reason: str) -> None:
     """Store the new due instants, record a DossierEvent on each and notify each applicant."""
-    from .services import record_due_moved
-
-    record_due_moved([(item.id, item.old_due, item.new_due) for item in moved], reason)
+    services.record_due_moved([(item.id, item.old_due, item.new_due) for item in moved], reason)

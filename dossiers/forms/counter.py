@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import uploads
-from .forms import PhoneField
-from .services import Applicant, PaperCount
+from .. import uploads
+from ..services import Applicant, PaperCount
+from .fields import PhoneField
 
 ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
 
-from .forms import PhoneField
-from .models import Feedback, Rating
+from ..models import Feedback, Rating
+from .fields import PhoneField
 
 
 class ErrorSummaryMixin:

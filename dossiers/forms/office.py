@@ -18,9 +18,10 @@ from myphong import roles
 from myphong.models import person_name
 from procedures.models import Agency, Procedure, Sector
 
-from . import deadlines, services, uploads
-from .models import Dossier
-from .selectors import QUEUES, SORTS
+from .. import deadlines, services, uploads
+from ..models import Dossier
+from ..selectors import QUEUES, SORTS
+from ..workflow import Event
 
 
 def date_widget():
@@ -137,8 +138,10 @@ class ReasonForm(ActionForm):
     )
 
     def perform(self):
-        service = services.stop_processing if self.action == "stop" else services.withdraw
-        return service(self.dossier, self.user, self.cleaned_data["note"], **self.service_kwargs())
+        service = services.stop_processing if self.action == Event.STOP else services.withdraw
+        return service(
+            self.dossier, self.user, reason=self.cleaned_data["note"], **self.service_kwargs()
+        )
 
 
 class CounterSupplementForm(ActionForm):
@@ -163,7 +166,7 @@ class CounterSupplementForm(ActionForm):
         return services.add_supplement(
             self.dossier,
             self.user,
-            [],
+            pending_uploads=[],
             note=self.cleaned_data["note"],
             scans=scans,
             **self.service_kwargs(),
@@ -186,7 +189,7 @@ class SpecialistChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(ActionForm):
-    action = "assign"
+    action = Event.ASSIGN
     specialist = SpecialistChoiceField(label=_("Specialist"), queryset=None)
 
     field_order = ["specialist", "note"]
@@ -201,14 +204,18 @@ class AssignForm(ActionForm):
     def perform(self):
         data = self.cleaned_data
         return services.assign(
-            self.dossier, self.user, data["specialist"], data["note"], **self.service_kwargs()
+            self.dossier,
+            self.user,
+            specialist=data["specialist"],
+            note=data["note"],
+            **self.service_kwargs(),
         )
 
 
 class SupplementForm(ActionForm):
     """Form 02: everything that is missing, once, with the reason."""
 
-    action = "request_supplement"
+    action = Event.REQUEST_SUPPLEMENT
     items = forms.CharField(
         label=_("Papers to add or complete (one per line)"),
         max_length=4000,
@@ -223,7 +230,11 @@ class SupplementForm(ActionForm):
     def perform(self):
         items = [line.strip() for line in self.cleaned_data["items"].splitlines()]
         return services.request_supplement(
-            self.dossier, self.user, items, self.cleaned_data["note"], **self.service_kwargs()
+            self.dossier,
+            self.user,
+            items=items,
+            reason=self.cleaned_data["note"],
+            **self.service_kwargs(),
         )
 
 
@@ -244,7 +255,7 @@ class AmountField(forms.CharField):
 
 
 class PaymentForm(ActionForm):
-    action = "request_payment"
+    action = Event.REQUEST_PAYMENT
     amount = AmountField(
         label=_("Amount (đồng)"), widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
@@ -258,7 +269,11 @@ class PaymentForm(ActionForm):
     def perform(self):
         data = self.cleaned_data
         return services.request_payment(
-            self.dossier, self.user, data["amount"], data["note"], **self.service_kwargs()
+            self.dossier,
+            self.user,
+            amount=data["amount"],
+            note=data["note"],
+            **self.service_kwargs(),
         )
 
 
@@ -268,7 +283,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class TransferForm(ActionForm):
-    action = "transfer"
+    action = Event.TRANSFER
     agency = AgencyChoiceField(label=_("Transfer to"), queryset=None)
 
     field_order = ["agency", "note"]
@@ -280,12 +295,16 @@ class TransferForm(ActionForm):
     def perform(self):
         data = self.cleaned_data
         return services.transfer_to_agency(
-            self.dossier, self.user, data["agency"], data["note"], **self.service_kwargs()
+            self.dossier,
+            self.user,
+            agency=data["agency"],
+            note=data["note"],
+            **self.service_kwargs(),
         )
 
 
 class ResultForm(ActionForm):
-    action = "record_result"
+    action = Event.RECORD_RESULT
     note = None
     number = forms.CharField(label=_("Result number"), max_length=60, required=False)
     date = forms.DateField(label=_("Result date"), required=False, widget=date_widget())
@@ -330,7 +349,7 @@ class ResultForm(ActionForm):
 
 
 class ReturnForm(ActionForm):
-    action = "return"
+    action = Event.RETURN
     collected_by = forms.CharField(label=_("Collected by"), max_length=200)
     method = forms.ChoiceField(
         label=_("Returned how"),
@@ -348,9 +367,9 @@ class ReturnForm(ActionForm):
         return services.mark_returned(
             self.dossier,
             self.user,
-            data["collected_by"],
-            data["method"],
-            data["note"],
+            collected_by=data["collected_by"],
+            method=data["method"],
+            note=data["note"],
             **self.service_kwargs(),
         )
 
@@ -358,8 +377,7 @@ class ReturnForm(ActionForm):
 class RescheduleForm(ActionForm):
     """Form 04: the new appointment (proposed: the current due + 2 working days) and why."""
 
-    action = "reschedule"
-    PROPOSED_EXTRA_DAYS = 2
+    action = Event.RESCHEDULE
     new_date = forms.DateField(label=_("New appointment date"), widget=date_widget())
     new_time = forms.TimeField(label=_("New appointment time"), widget=time_widget())
     note = forms.CharField(
@@ -369,13 +387,9 @@ class RescheduleForm(ActionForm):
     field_order = ["new_date", "new_time", "note"]
 
     def proposed(self):
-        due = self.dossier.due_at
-        if due is None:
+        new_due = deadlines.proposed_new_due(self.dossier)
+        if new_due is None:
             return {}
-        calendar = deadlines.default_calendar(self.dossier.agency)
-        new_due = calendar.add_working_time(
-            due, self.PROPOSED_EXTRA_DAYS * calendar.working_day_length
-        ).astimezone(deadlines.TZ)
         return {"new_date": new_due.date(), "new_time": new_due.time().replace(second=0)}
 
     def clean(self):
@@ -389,39 +403,43 @@ class RescheduleForm(ActionForm):
     def perform(self):
         data = self.cleaned_data
         return services.reschedule(
-            self.dossier, self.user, data["new_due"], data["note"], **self.service_kwargs()
+            self.dossier,
+            self.user,
+            new_due=data["new_due"],
+            reason=data["note"],
+            **self.service_kwargs(),
         )
 
 
 # Actions whose only input is an optional note.
 SIMPLE_ACTIONS = {
-    "start": services.start_processing,
-    "confirm_payment": services.confirm_payment,
-    "take_back": services.take_back,
-    "send_for_approval": services.send_for_approval,
-    "approve": services.approve,
-    "resolve": services.mark_resolved,
+    Event.START: services.start_processing,
+    Event.CONFIRM_PAYMENT: services.confirm_payment,
+    Event.TAKE_BACK: services.take_back,
+    Event.SEND_FOR_APPROVAL: services.send_for_approval,
+    Event.APPROVE: services.approve,
+    Event.RESOLVE: services.mark_resolved,
 }
 
 # The back office's actions, in workflow order, each with its form. Intake ("accept",
 # "refuse") is the counter's page, and the applicant's "supplement" the citizen's.
 FORMS = {
-    "assign": AssignForm,
-    "start": ActionForm,
-    "request_supplement": SupplementForm,
-    "supplement": CounterSupplementForm,
-    "request_payment": PaymentForm,
-    "confirm_payment": ActionForm,
-    "transfer": TransferForm,
-    "take_back": ActionForm,
-    "record_result": ResultForm,
-    "send_for_approval": ActionForm,
-    "approve": ActionForm,
-    "resolve": ActionForm,
-    "return": ReturnForm,
-    "stop": ReasonForm,
-    "reschedule": RescheduleForm,
-    "withdraw": ReasonForm,
+    Event.ASSIGN: AssignForm,
+    Event.START: ActionForm,
+    Event.REQUEST_SUPPLEMENT: SupplementForm,
+    Event.SUPPLEMENT: CounterSupplementForm,
+    Event.REQUEST_PAYMENT: PaymentForm,
+    Event.CONFIRM_PAYMENT: ActionForm,
+    Event.TRANSFER: TransferForm,
+    Event.TAKE_BACK: ActionForm,
+    Event.RECORD_RESULT: ResultForm,
+    Event.SEND_FOR_APPROVAL: ActionForm,
+    Event.APPROVE: ActionForm,
+    Event.RESOLVE: ActionForm,
+    Event.RETURN: ReturnForm,
+    Event.STOP: ReasonForm,
+    Event.RESCHEDULE: RescheduleForm,
+    Event.WITHDRAW: ReasonForm,
 }
 
 

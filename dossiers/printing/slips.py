@@ -1,0 +1,161 @@
+"""The slips handed to the applicant: the forms of Circular 01/2018/TT-VPCP, rendered once.
+
+Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ),
+03 (Phiếu từ chối tiếp nhận giải quyết hồ sơ) and 04 (Phiếu xin lỗi và hẹn lại ngày trả kết quả)
+come from templates/pdf/. A slip is a legal document given to the applicant, so it is rendered
+once and stored: asking again returns the stored file, also when two workers race. Its text is
+Vietnamese whatever language the clerk's page is in, and its QR code carries only the public lookup
+address with the dossier code, never personal data. (Forms 05 and 06 are the office's own records,
+always up to date: `printing.records` renders them on request.)
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from ..models import DossierEvent, Slip
+from ..workflow import EVENT_OF_FORM, FOLLOW_UPS
+from .pdf import page_size, qr_svg, write_pdf
+from .wording import (
+    REGISTER_BOOK,
+    Moment,
+    lookup_url,
+    office_contact,
+    place_name,
+    promised_due,
+    recorded_instant,
+)
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_OF_FORM = {
+    Slip.Form.RECEIPT: "pdf/form01.html",
+    Slip.Form.SUPPLEMENT: "pdf/form02.html",
+    Slip.Form.REFUSAL: "pdf/form03.html",
+    Slip.Form.APOLOGY: "pdf/form04.html",
+}
+_FORM_OF_KIND = {follow_up.kind: follow_up.form for follow_up in FOLLOW_UPS.values()}
+
+
+def slip_for_event_kind(kind):
+    """The form a follow-up kind issues ("accepted" → "01"…), or None when it issues none."""
+    return _FORM_OF_KIND.get(kind)
+
+
+def _event_for(dossier, form):
+    """The latest event that issued `form`: a slip always belongs to one event."""
+    event = (
+        DossierEvent.objects.filter(dossier=dossier, action=EVENT_OF_FORM[form])
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        raise ValueError(f"dossier {dossier.pk} has no event that issues form {form}")
+    return event
+
+
+def slip_context(dossier, form, event):
+    """Everything a form template prints; also what tests read to check the QR's payload."""
+    agency = dossier.agency
+    code = dossier.code or ""
+    url = lookup_url(code) if code else ""
+    issued = Moment.of(event.at)
+    context = {
+        "form": form,
+        "page_size": page_size(),
+        "agency_name": agency.name,
+        "place": place_name(agency.name),
+        "issued": issued,
+        "code": code,
+        "number": code.rsplit("-", 1)[-1] if code else "",
+        "register_book": REGISTER_BOOK,
+        "lookup_url": url,
+        "lookup_page": f"{settings.PORTAL_BASE_URL}/tra-cuu/",
+        "lookup_key": dossier.lookup_key,
+        "qr_svg": qr_svg(url) if url else "",
+        "applicant": {
+            "name": dossier.applicant_name,
+            "address": dossier.applicant_address,
+            "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email,
+        },
+        "procedure": dossier.procedure,
+        "request": dossier.request.strip(),
+        "officer": event.actor_name,
+        "contact": office_contact(agency),
+        "note": event.note,
+    }
+    if form == Slip.Form.RECEIPT:
+        context.update(
+            papers=list(dossier.papers.all()),
+            sets=dossier.sets,
+            processing_time=dossier.procedure.processing_time_display,
+            received=Moment.of(dossier.received_at or event.at),
+            due=Moment.of(promised_due(dossier, event)),
+        )
+    elif form == Slip.Form.SUPPLEMENT:
+        context["items"] = list((event.data or {}).get("items", []))
+    elif form == Slip.Form.APOLOGY:
+        context.update(
+            received=Moment.of(dossier.received_at),
+            old_due=Moment.of(recorded_instant(event, "old_due_at") or dossier.due_before_apology),
+            new_due=Moment.of(promised_due(dossier, event)),
+        )
+    return context
+
+
+def slip_html(dossier, form, event):
+    # Vietnamese always: the form is a legal document, and labels such as the processing time
+    # are translated strings.
+    with translation.override("vi"):
+        context = slip_context(dossier, form, event)
+        return render_to_string(TEMPLATE_OF_FORM[form], context)
+
+
+def render_slip(dossier, form, event=None):
+    """The stored Slip of `form` for this dossier and event, rendered and stored if missing.
+
+    Idempotent: a stored slip is returned as it is. Two renders racing end with one row (the
+    unique constraint decides; the loser deletes its file and returns the winner's slip).
+    `event=None` means the latest event that issued the form.
+    """
+    form = Slip.Form(form)
+    if form not in TEMPLATE_OF_FORM:
+        raise ValueError(f"form {form} is not rendered from a template yet")
+    if event is None:
+        event = _event_for(dossier, form)
+    existing = Slip.objects.filter(dossier=dossier, form=form, event=event).first()
+    if existing is not None:
+        return existing
+
+    started = time.perf_counter()
+    pdf = write_pdf(slip_html(dossier, form, event))
+    log.info(
+        "rendered form %s of dossier %s in %.0f ms",
+        form,
+        dossier.reference,
+        (time.perf_counter() - started) * 1000,
+    )
+    slip = Slip(dossier=dossier, form=form, event=event)
+    name = f"mau-{form}-{dossier.code or dossier.pk}-{event.pk}.pdf"
+    slip.file.save(name, ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            slip.save()
+    except IntegrityError:
+        slip.file.delete(save=False)
+        return Slip.objects.get(dossier=dossier, form=form, event=event)
+    return slip
+
+
+def ensure_slip(dossier, form, event=None):
+    """The stored PDF of `form` for this dossier (and event), rendered now if missing."""
+    slip = Slip.objects.filter(dossier=dossier, form=form, event=event).first()
+    if slip is not None:
+        return slip
+    return render_slip(dossier, form, event)
