@@ -31,8 +31,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..forms.fields import phone_digits
 from ..models import LookupAttempt
+from ..phones import phone_digits
 
 # The one answer to every failed lookup, whatever went wrong.
 FAILED = _(

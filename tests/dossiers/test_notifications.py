@@ -282,7 +282,7 @@ def test_a_message_that_keeps_failing_is_left_to_a_person(
     assert list(tasks.events_missing_follow_up(since=RECEIVED - timedelta(days=1))) == []
 
 
-def test_follow_up_never_raises_into_the_request(eager, dossier, settings, monkeypatch):
+def test_follow_up_never_raises_into_the_request(eager, dossier, settings, monkeypatch, caplog):
     settings.CELERY_TASK_EAGER_PROPAGATES = True
 
     def bug(*args, **kwargs):
@@ -290,22 +290,21 @@ def test_follow_up_never_raises_into_the_request(eager, dossier, settings, monke
 
     monkeypatch.setattr(tasks, "run_follow_up", bug)
     event = DossierEvent.objects.create(dossier=dossier, action="accept", to_status="received")
-    tasks.follow_up("accepted", dossier.pk, event.pk)
+    with caplog.at_level(logging.ERROR, logger="dossiers.tasks"):
+        assert tasks.follow_up("accepted", dossier.pk, event.pk) is None
+    assert "the periodic catch-up retries" in caplog.text
+    assert DossierEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_process_event_retries_transient_failures_with_backoff():
-    task = tasks.process_event
-    assert tasks.FollowUpIncomplete in task.autoretry_for
-    assert OSError in task.autoretry_for
-    assert task.retry_backoff and task.max_retries >= 5
-    assert task.acks_late
-
-
-def test_periodic_catch_up_is_scheduled():
+def test_the_scheduled_catch_up_renders_a_receipt_the_broker_lost(eager, dossier):
+    """Every periodic task of the beat schedule exists; the catch-up does the lost work."""
+    event = DossierEvent.objects.create(dossier=dossier, action="accept", to_status="received")
     schedule = celery_app.conf.beat_schedule
-    assert any(
-        entry["task"] == "dossiers.tasks.retry_missing_follow_ups" for entry in schedule.values()
-    )
+    for entry in schedule.values():
+        assert entry["task"] in celery_app.tasks
+    (catch_up,) = [e for e in schedule.values() if e["task"].endswith("retry_missing_follow_ups")]
+    celery_app.tasks[catch_up["task"]].apply().get()
+    assert Slip.objects.filter(event=event, form="01").exists()
 
 
 def test_default_sms_backend_logs_a_masked_number(settings, caplog):
