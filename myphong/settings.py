@@ -120,7 +120,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 # An unreachable broker host must not hold a citizen's request: fail fast, retry later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
@@ -169,6 +168,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+CELERY_TIMEZONE = TIME_ZONE
 LANGUAGE_COOKIE_NAME = "ngon_ngu"
 FORMAT_MODULE_PATH = ["myphong.formats"]
 

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext
 
+from dossiers.printing.wording import money
 from myphong.models import person_name
 
 register = template.Library()
@@ -17,7 +18,7 @@ def vnd(amount):
         return ""
     if amount == 0:
         return gettext("Free")
-    return f"{amount:,} đ".replace(",", ".")
+    return money(amount)
 
 
 @register.filter
