@@ -298,15 +298,7 @@ def register_at_counter(
                 )
                 for order, p in enumerate(papers, start=1)
             )
-            for document, upload, info in scans:
-                store_attachment(
-                    dossier,
-                    document=document,
-                    upload=upload,
-                    info=info,
-                    user=clerk,
-                    kind=Attachment.Kind.APPLICATION,
-                )
+            _store_scans(dossier, scans, clerk, Attachment.Kind.APPLICATION)
             event = _record(dossier, Event.ACCEPT, clerk, "", data=_due_data(dossier), at=now)
             _after_commit(dossier, event)
     except IntegrityError:
@@ -315,6 +307,12 @@ def register_at_counter(
             raise
         return existing
     return dossier
+
+
+def _store_scans(dossier, scans, user, kind):
+    """Save (required document or None, upload, checked info) triples scanned at the counter."""
+    for document, upload, info in scans:
+        store_attachment(dossier, document=document, upload=upload, info=info, user=user, kind=kind)
 
 
 def store_attachment(dossier, *, document, upload, info, user, kind):
@@ -401,15 +399,7 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
         _authorize(dossier, citizen, Event.SUPPLEMENT)
         for upload in pending_uploads:
             _attach_pending(dossier, upload, citizen, Attachment.Kind.SUPPLEMENT)
-        for document, upload, info in scans:
-            store_attachment(
-                dossier,
-                document=document,
-                upload=upload,
-                info=info,
-                user=citizen,
-                kind=Attachment.Kind.SUPPLEMENT,
-            )
+        _store_scans(dossier, scans, citizen, Attachment.Kind.SUPPLEMENT)
         now = clock.now()
         if dossier.received_at is None:
             event = _move(dossier, Status.SUBMITTED, Event.SUPPLEMENT, citizen, note, at=now)
