@@ -31,6 +31,7 @@ urlpatterns = [
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),
     path("xu-ly/thong-ke/", statistics.statistics_page, name="statistics"),
+    path("cong-khai/", statistics.public_page, name="public_statistics"),
     path("xu-ly/thong-ke/ho-so/", statistics.statistics_dossiers, name="statistics_dossiers"),
     # Following a dossier: the public lookup (code + phone or key), withdrawal, rating
     path("tra-cuu/", lookup.lookup_dossier, name="lookup"),

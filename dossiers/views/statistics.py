@@ -10,13 +10,15 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from myphong import roles
 
-from .. import statistics, statistics_charts, statistics_export
+from .. import deadlines, statistics, statistics_charts, statistics_export
 from ..statistics_forms import StatisticsForm
 from .records import _file, _pdf
 
@@ -176,3 +178,20 @@ def statistics_dossiers(request):
         page_query=urlencode(form.query(figure=figure, page=None)),
     )
     return render(request, "dossiers/statistics/dossiers.html", context)
+
+
+# Correct within minutes: the national portal's rankings are daily, and the page is public.
+PUBLIC_CACHE_SECONDS = 5 * 60
+
+
+@require_GET
+@cache_page(PUBLIC_CACHE_SECONDS)
+def public_page(request):
+    """Công khai: this year's received and on-time share per agency, sector and procedure."""
+    today = timezone.localdate(timezone=deadlines.TZ)
+    agencies = statistics.public_figures(today.year, today)
+    return render(
+        request,
+        "dossiers/statistics/public.html",
+        {"year": today.year, "today": today, "agencies": agencies},
+    )

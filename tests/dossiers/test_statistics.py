@@ -434,3 +434,37 @@ def test_report_command_writes_xlsx_and_pdf_files(agency, june, tmp_path):
             str(path),
         )
         assert path.read_bytes().startswith(magic)
+
+
+# --- Public page and synthetic history --------------------------------------------------------
+
+
+def test_public_page_shows_this_years_figures_without_personal_data(client, agency, june):
+    from django.core.cache import cache
+
+    cache.clear()
+    with freeze_time(at(1, 10, month=7)):
+        response = client.get(reverse("dossiers:public_statistics"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    ((shown, sectors, total),) = response.context["agencies"]
+    assert shown == agency
+    assert (total["received"], total["resolved"]) == (12, 8)
+    assert total["on_time_rate"] == pytest.approx(5 / 8)
+    assert "Hộ tịch" in page and "Đăng ký khai sinh" in page
+    assert "Nguyễn Thị Hoa" not in page and "0912345678" not in page
+
+
+def test_seeded_history_writes_the_rows_a_rebuild_would(db):
+    call_command(
+        "seed_bulk", "--dossiers", "300", "--agencies", "2", "--years", "1", stdout=io.StringIO()
+    )
+    seeded = {row.pk: row for row in DossierFigures.objects.all()}
+    assert len(seeded) >= 290  # refused dossiers count too; none is left out
+    fields = [f.name for f in DossierFigures._meta.concrete_fields]
+
+    DossierFigures.objects.all().delete()
+    statistics.rebuild()
+
+    for row in DossierFigures.objects.all():
+        assert [getattr(row, f) for f in fields] == [getattr(seeded[row.pk], f) for f in fields]
