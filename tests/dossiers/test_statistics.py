@@ -447,7 +447,7 @@ def test_public_page_shows_this_years_figures_without_personal_data(client, agen
         response = client.get(reverse("dossiers:public_statistics"))
     page = response.content.decode()
     assert response.status_code == 200
-    ((shown, sectors, total),) = response.context["agencies"]
+    ((shown, _sectors, total),) = response.context["agencies"]
     assert shown == agency
     assert (total["received"], total["resolved"]) == (12, 8)
     assert total["on_time_rate"] == pytest.approx(5 / 8)
