@@ -1,5 +1,7 @@
 """The life of a dossier, and the working calendar its deadlines are counted on."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -677,3 +679,71 @@ class FeedbackCodeCounter(models.Model):
 
     def __str__(self):
         return f"{self.day:%d/%m/%Y}: {self.last}"
+
+
+# --- Leaders' statistics (dossiers.statistics) ------------------------------------------------
+
+
+class DossierFigures(models.Model):
+    """What one dossier contributes to the leaders' figures: its dimensions and its dates.
+
+    Kept by dossiers.statistics in the same transaction as each action; every figure of a period
+    is one aggregate over the rows active in it (see that module for why one row per dossier).
+    Dates are Vietnam dates. `active_from`/`active_until` bound the days the dossier counts in
+    any figure, so a period's query skips dossiers finished long before it.
+    """
+
+    OPEN_UNTIL = date(9999, 12, 31)
+
+    dossier = models.OneToOneField(
+        Dossier, primary_key=True, on_delete=models.CASCADE, related_name="figures"
+    )
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.CASCADE, related_name="+"
+    )
+    sector = models.ForeignKey(
+        "procedures.Sector", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    received_on = models.DateField(null=True)
+    due_on = models.DateField(null=True, help_text="The promised due date (before any Form 04).")
+    finished_on = models.DateField(null=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    timeliness = models.CharField(max_length=10, blank=True)
+    returned_on = models.DateField(null=True)
+    active_from = models.DateField()
+    active_until = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "active_until", "active_from"]),
+            models.Index(fields=["active_until", "active_from"]),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier_id}: {self.received_on} → {self.finished_on or '…'}"
+
+
+class MonthlyReport(models.Model):
+    """A month's report of an agency, emailed to its leaders once: the row is the proof."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month reported.")
+    pdf = models.FileField(upload_to="reports/%Y/", max_length=300, blank=True)
+    recipients = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "month"], name="one_report_per_agency_month")
+        ]
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+
+    def __str__(self):
+        return f"{self.agency_id} {self.month:%m/%Y}"

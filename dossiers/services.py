@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from myphong import roles
 from myphong.models import person_name
 
-from . import clock, codes, deadlines, permissions, tasks
+from . import clock, codes, deadlines, permissions, statistics, tasks
 from .models import Attachment, Dossier, DossierEvent, DossierPaper
 from .workflow import ACTIONS, FOLLOW_UPS, Event, Status, is_allowed
 
@@ -58,7 +58,9 @@ def actor_name(user):
 
 
 def _record(dossier, action, actor, from_status, note="", data=None, at=None):
-    return DossierEvent.objects.create(
+    """Record the event, and bring the dossier's statistics row up to date in the same
+    transaction (dossiers.statistics explains why there)."""
+    event = DossierEvent.objects.create(
         dossier=dossier,
         action=action,
         from_status=from_status or "",
@@ -69,6 +71,8 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         note=note,
         data=data or {},
     )
+    statistics.refresh(dossier, event)
+    return event
 
 
 def _locked(dossier, expected_version=None):
@@ -445,6 +449,7 @@ def record_due_moved(moves, reason):
         ids = [ident for ident, _old, _new in batch]
         statuses.update(Dossier.objects.filter(pk__in=ids).values_list("pk", "status"))
         _update_due_times([(ident, new) for ident, _old, new in batch])
+        statistics.refresh_due_dates(ids)
     events = DossierEvent.objects.bulk_create(
         (
             DossierEvent(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import citizen, counter, feedback, files, lookup, office, records
+from .views import citizen, counter, feedback, files, lookup, office, records, statistics
 
 app_name = "dossiers"
 urlpatterns = [
@@ -30,6 +30,9 @@ urlpatterns = [
     path("xu-ly/ho-so/<int:pk>/<slug:action>/", office.act, name="office_act"),
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),
+    path("xu-ly/thong-ke/", statistics.statistics_page, name="statistics"),
+    path("cong-khai/", statistics.public_page, name="public_statistics"),
+    path("xu-ly/thong-ke/ho-so/", statistics.statistics_dossiers, name="statistics_dossiers"),
     # Following a dossier: the public lookup (code + phone or key), withdrawal, rating
     path("tra-cuu/", lookup.lookup_dossier, name="lookup"),
     path("tra-cuu/ho-so/", lookup.lookup_result, name="lookup_result"),
