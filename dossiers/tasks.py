@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from . import notifications, uploads
+from . import monthly_reports, notifications, uploads
 from .lookup import guard
 from .models import DossierEvent, Notification, Slip
 from .printing import slips
@@ -217,3 +217,9 @@ def fan_out(kind, pairs):
 def forget_old_lookup_attempts():
     """Failed public lookups are kept 90 days for the admin, then forgotten."""
     return guard.forget_old_lookup_attempts()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def send_monthly_reports():
+    """Every morning: on the first working day of a month, last month's report to the leaders."""
+    return monthly_reports.send_monthly_reports()

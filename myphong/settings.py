@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +133,11 @@ CELERY_BEAT_SCHEDULE = {
     "dossiers: sweep pending uploads": {
         "task": "dossiers.tasks.sweep_pending_uploads",
         "schedule": 3600.0,
+    },
+    # Last month's report to each agency's leaders, on the first working day of the month.
+    "dossiers: monthly report": {
+        "task": "dossiers.tasks.send_monthly_reports",
+        "schedule": crontab(hour=7, minute=0),
     },
     # Failed public lookups older than 90 days.
     "dossiers: forget old lookup attempts": {
