@@ -1,5 +1,6 @@
 """A leader reads this month's figures, follows a number to its dossiers, downloads the files."""
 
+import io
 from pathlib import Path
 
 import openpyxl
@@ -38,7 +39,7 @@ def test_a_leader_follows_a_figure_to_its_dossiers_and_downloads_the_report(offi
 
     with page.expect_download() as xlsx:
         page.get_by_role("link", name="Tải XLSX").click()
-    workbook = openpyxl.load_workbook(xlsx.value.path())
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()))
     assert workbook.worksheets[0].max_row > 1
     with page.expect_download() as pdf:
         page.get_by_role("link", name="Tải báo cáo PDF").click()
