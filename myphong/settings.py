@@ -143,11 +143,14 @@ CELERY_TASK_ROUTES = {
 }
 # An unreachable broker host must not hold a citizen's request: fail fast, retry later. A task
 # not acknowledged within the visibility timeout (its worker was lost) is delivered again; it
-# must be longer than the longest retry countdown (30 min).
+# must be longer than the longest retry countdown (30 min) and than the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,
     "socket_timeout": 5,
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # How often a worker looks for such tasks (kombu's default is every 100 s at best).
+    "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", "60")),
+    "unacked_restore_throttle": 1,
 }
 
 # --- Reminders to officers (dossiers/reminders.py): the morning digest on working days, and a
