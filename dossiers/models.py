@@ -764,8 +764,9 @@ class PeriodicRun(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("periodic task run")
-        verbose_name_plural = _("periodic task runs")
+        # The admin shows its list as the page of background work (dossiers.background_admin).
+        verbose_name = _("background work")
+        verbose_name_plural = _("background work")
 
     def __str__(self):
         return self.name
