@@ -714,7 +714,7 @@ class Reminder(models.Model):
     )
     day = models.DateField(_("digest of"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

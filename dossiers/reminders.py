@@ -473,14 +473,16 @@ def send_morning_digests(now=None, *, dry_run=False):
             codes = [row.code for row in attention.mine + attention.agency + attention.to_return]
             outcome.planned.append((attention.officer.name, Reason.DIGEST, codes))
         return outcome
-    created = Reminder.objects.bulk_create(
+    today_digest = Q(reason=Reason.DIGEST, day=today)
+    started = timezone.now()
+    Reminder.objects.bulk_create(
         [
             Reminder(recipient_id=pk, reason=Reason.DIGEST, day=today, email=a.officer.email)
             for pk, a in attentions.items()
         ],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # recorded by an earlier run or another beat: theirs stands
     )
-    outcome.recorded = len(created)
+    outcome.recorded = Reminder.objects.filter(today_digest, created_at__gte=started).count()
 
     def build(rows, address):
         attention = attentions[rows[0].recipient_id]
@@ -493,10 +495,21 @@ def send_morning_digests(now=None, *, dry_run=False):
         }
         return _email("reminder_digest", context, address)
 
-    today_digest = Q(reason=Reason.DIGEST, day=today)
-    for pk in attentions:
-        _deliver(pk, today_digest, build, outcome)
+    for pk in _waiting(today_digest):
+        if pk in attentions:
+            _deliver(pk, today_digest, build, outcome)
     return outcome
+
+
+def _waiting(pending):
+    """Recipients with reminders still to send (one query, so a run with nothing to do is
+    cheap)."""
+    return list(
+        Reminder.objects.filter(pending, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .values_list("recipient_id", flat=True)
+        .order_by()
+        .distinct()
+    )
 
 
 def _events(now):
@@ -559,29 +572,25 @@ def check_overdue(now=None, *, dry_run=False):
         for (recipient, reason), ids in by_recipient.items():
             outcome.planned.append((people[recipient].name, reason, [codes[i] for i in ids]))
         return outcome
-    created = Reminder.objects.bulk_create(
-        [
-            Reminder(
-                recipient_id=recipient,
-                reason=reason,
-                dossier_id=dossier_id,
-                email=people[recipient].email,
-            )
-            for dossier_id, recipient, reason in keys
-        ],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
-    outcome.recorded = len(created)
-
     about_dossiers = Q(reason__in=[Reason.OVERDUE, Reason.APOLOGY_WINDOW])
-    waiting = (
-        Reminder.objects.filter(about_dossiers, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .values_list("recipient_id", flat=True)
-        .order_by()
-        .distinct()
-    )
-    for recipient_id in list(waiting):
+    if keys:
+        started = timezone.now()
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    recipient_id=recipient,
+                    reason=reason,
+                    dossier_id=dossier_id,
+                    email=people[recipient].email,
+                )
+                for dossier_id, recipient, reason in keys
+            ],
+            ignore_conflicts=True,  # recorded by another beat meanwhile: theirs stands
+            batch_size=2000,
+        )
+        recorded = Reminder.objects.filter(about_dossiers, created_at__gte=started)
+        outcome.recorded = recorded.count()
+    for recipient_id in _waiting(about_dossiers):
         _deliver(recipient_id, about_dossiers, _dossier_email(now), outcome)
     return outcome
 
