@@ -214,10 +214,19 @@ def measure():
         print(f"{label}: {elapsed:.2f} s, {len(queries.captured_queries)} queries — {outcome}")
 
     timed("morning digest, all officers", lambda: reminders.send_morning_digests(now))
-    timed("overdue check", lambda: reminders.check_overdue(now))
+    timed(
+        "overdue check, first run (48 h of newly overdue dossiers)",
+        lambda: reminders.check_overdue(now),
+    )
     timed("morning digest again (all sent)", lambda: reminders.send_morning_digests(now))
     later = now + timedelta(minutes=15)
     timed("overdue check 15 min later", lambda: reminders.check_overdue(later))
+    # Production: the check ran every 15 minutes until yesterday's closing; the first check of
+    # the morning tells what became overdue overnight and since.
+    Reminder.objects.all().delete()
+    evening = now - timedelta(hours=14, minutes=30)  # Mon 30/11 17:00
+    reminders.check_overdue(evening)
+    timed("overdue check next morning after the evening's", lambda: reminders.check_overdue(now))
     leader = next(o for o in people.values() if roles.LEADER in o.roles)
     timed(
         "one leader's Cần chú ý page data",

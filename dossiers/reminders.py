@@ -30,6 +30,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -42,7 +43,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from myphong import roles
-from myphong.models import person_name
 from procedures.models import Agency
 
 from . import deadlines
@@ -53,8 +53,8 @@ from .workflow import Status
 
 log = logging.getLogger(__name__)
 
-# Dossiers listed by name per list in an email or on the page; the counts are always complete.
-LIST_LIMIT = 50
+# Dossiers named per list in an email (the page lists more); the counts are always complete.
+LIST_LIMIT = 20
 # After this many failed attempts a reminder is left to the admin page (its last error says why).
 MAX_ATTEMPTS = 8
 
@@ -251,26 +251,28 @@ def _rows(dossiers, partition, now, limit):
     ).filter(place__lte=limit)
     listed = defaultdict(list)
     for values in numbered.values(partition, *ROW_FIELDS).order_by(partition, "due_at", "pk"):
-        last, first, username = (
-            values["assigned_to__last_name"],
-            values["assigned_to__first_name"],
-            values["assigned_to__username"],
-        )
-        assignee = " ".join(part for part in (last, first) if part) or (username or "")
-        listed[values[partition]].append(
-            Row(
-                pk=values["pk"],
-                code=values["code"] or "",
-                procedure=values["procedure__name"],
-                applicant=values["applicant_name"],
-                sector=values["procedure__sector__name"] or "",
-                assignee=assignee,
-                due_at=values["due_at"],
-                resolved_at=values["resolved_at"],
-                overdue=values["due_at"] is not None and values["due_at"] < now,
-            )
-        )
+        listed[values[partition]].append(_row(values, now))
     return listed
+
+
+def _row(values, now):
+    """A Row from a dict of ROW_FIELDS."""
+    last, first, username = (
+        values["assigned_to__last_name"],
+        values["assigned_to__first_name"],
+        values["assigned_to__username"],
+    )
+    return Row(
+        pk=values["pk"],
+        code=values["code"] or "",
+        procedure=values["procedure__name"],
+        applicant=values["applicant_name"],
+        sector=values["procedure__sector__name"] or "",
+        assignee=" ".join(part for part in (last, first) if part) or (username or ""),
+        due_at=values["due_at"],
+        resolved_at=values["resolved_at"],
+        overdue=values["due_at"] is not None and values["due_at"] < now,
+    )
 
 
 def collect(now, officers_, *, limit=LIST_LIMIT, with_rows=True):
@@ -414,6 +416,15 @@ def _attention_url():
     return settings.PORTAL_BASE_URL + reverse("dossiers:attention")
 
 
+class Claimed(NamedTuple):
+    """A reminder row locked for sending."""
+
+    pk: int
+    reason: str
+    dossier_id: int | None
+    email: str
+
+
 def _deliver(recipient_id, pending, build, outcome):
     """Send the recipient's pending reminders (matching `pending`) in one email, at most once.
 
@@ -421,12 +432,14 @@ def _deliver(recipient_id, pending, build, outcome):
     sending them again. A failure is recorded on the rows and counted.
     """
     with transaction.atomic():
-        rows = list(
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+        rows = [
+            Claimed(*values)
+            for values in Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pending, recipient_id=recipient_id, sent_at__isnull=True)
             .filter(attempts__lt=MAX_ATTEMPTS)
             .order_by("pk")
-        )
+            .values_list("pk", "reason", "dossier_id", "email")
+        ]
         if not rows:
             return
         ids = [row.pk for row in rows]
@@ -437,9 +450,11 @@ def _deliver(recipient_id, pending, build, outcome):
             outcome.web_only += len(ids)
             return
         try:
-            build(rows, address).send()
+            build(recipient_id, rows, address).send()
         except Exception as exc:
-            log.warning("reminders %s to officer %s not sent", ids, recipient_id, exc_info=True)
+            log.warning(
+                "%s reminders to officer %s not sent", len(ids), recipient_id, exc_info=True
+            )
             Reminder.objects.filter(pk__in=ids).update(
                 attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
             )
@@ -484,8 +499,8 @@ def send_morning_digests(now=None, *, dry_run=False):
     )
     outcome.recorded = Reminder.objects.filter(today_digest, created_at__gte=started).count()
 
-    def build(rows, address):
-        attention = attentions[rows[0].recipient_id]
+    def build(recipient_id, rows, address):
+        attention = attentions[recipient_id]
         context = {
             "a": attention,
             "day": f"{today:%d/%m/%Y}",
@@ -596,34 +611,28 @@ def check_overdue(now=None, *, dry_run=False):
 
 
 def _dossier_email(now):
-    def build(rows, address):
-        ids = [row.dossier_id for row in rows]
-        dossiers = {
-            d.pk: d
-            for d in Dossier.objects.filter(pk__in=ids).select_related(
-                "procedure__sector", "assigned_to"
-            )
+    def build(recipient_id, rows, address):
+        """One email for all of a recipient's dossier reminders; the first LIST_LIMIT of each
+        kind are named (one query), the rest counted and left to the page."""
+        by_reason = defaultdict(list)
+        for row in rows:
+            by_reason[row.reason].append(row.dossier_id)
+        named = {reason: ids[:LIST_LIMIT] for reason, ids in by_reason.items()}
+        found = {
+            values["pk"]: _row(values, now)
+            for values in Dossier.objects.filter(
+                pk__in=[pk for ids in named.values() for pk in ids]
+            ).values(*ROW_FIELDS)
         }
 
         def listed(reason):
-            return [
-                Row(
-                    pk=d.pk,
-                    code=d.code or "",
-                    procedure=d.procedure.name,
-                    applicant=d.applicant_name,
-                    sector=d.procedure.sector.name if d.procedure.sector_id else "",
-                    assignee=person_name(d.assigned_to),
-                    due_at=d.due_at,
-                    resolved_at=d.resolved_at,
-                    overdue=d.due_at is not None and d.due_at < now,
-                )
-                for d in (dossiers[row.dossier_id] for row in rows if row.reason == reason)
-            ]
+            return [found[pk] for pk in named.get(reason, []) if pk in found]
 
         context = {
             "overdue": listed(Reason.OVERDUE),
+            "overdue_count": len(by_reason[Reason.OVERDUE]),
             "apology": listed(Reason.APOLOGY_WINDOW),
+            "apology_count": len(by_reason[Reason.APOLOGY_WINDOW]),
             "attention_url": _attention_url(),
             "agency_name": settings.PORTAL_AGENCY_NAME,
         }

@@ -465,3 +465,15 @@ def test_citizens_have_no_badge_and_no_attention_page(db, client):
 
     assert 'id="can-chu-y"' not in client.get("/").content.decode()
     assert client.get("/xu-ly/can-chu-y/").status_code == 403
+
+
+def test_a_long_list_is_counted_in_full_and_named_in_part(agency, leader):
+    for _ in range(reminders.LIST_LIMIT + 5):
+        a_dossier(agency, due=at(1, 10), status=Status.RECEIVED)
+
+    reminders.check_overdue(at(1, 10, 15))
+
+    message = mail.outbox[0]
+    assert message.subject == f"{reminders.LIST_LIMIT + 5} hồ sơ vừa quá hạn"
+    assert message.body.count("/xu-ly/ho-so/") == reminders.LIST_LIMIT
+    assert "… và các hồ sơ khác trên trang Cần chú ý." in message.body
