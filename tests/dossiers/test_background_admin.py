@@ -1,15 +1,17 @@
 """The admin's page of background work: what is pending or failed, and the retry button."""
 
+import os
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from dossiers import reminders, services
+from dossiers import background, reminders, services
 from dossiers.models import PeriodicRun, Reminder, Slip
-from dossiers.tasks import check_overdue
+from dossiers.tasks import check_overdue, process_event
 from myphong import roles
+from myphong.celery import app as celery_app
 from tests.factories import DossierFactory, UserFactory
 
 URL = "/quan-tri/dossiers/periodicrun/"
@@ -89,3 +91,23 @@ def test_only_a_superuser_may_retry(client, agency):
 
     assert client.get(URL).status_code == 200
     assert client.post(URL).status_code == 403
+
+
+@pytest.mark.celery
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_queue_lengths_count_the_tasks_waiting_in_redis(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.control.purge()
+    try:
+        check_overdue.delay()
+        process_event.delay("accepted", 1, 1)
+        process_event.delay("accepted", 2, 2)
+
+        assert background.queue_lengths() == {"celery": 1, "pdf": 2}
+    finally:
+        celery_app.control.purge()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
