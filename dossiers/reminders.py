@@ -122,7 +122,7 @@ def working_days_back(calendar, now, days):
     return datetime.combine(day, local.time(), tzinfo=deadlines.TZ)
 
 
-def window(agency, now):
+def instants(agency, now):
     """The instants of one agency's lists at `now`, on the agency's working calendar."""
     calendar = deadlines.default_calendar(agency)
     day = calendar.working_day_length
@@ -141,9 +141,9 @@ def window(agency, now):
     )
 
 
-def windows(now):
+def instants_by_agency(now):
     """{agency id: Instants} for every agency (one query; the calendars are cached)."""
-    return {agency.pk: window(agency, now) for agency in Agency.objects.all()}
+    return {agency.pk: instants(agency, now) for agency in Agency.objects.all()}
 
 
 def _per_agency(windows_, condition):
@@ -277,7 +277,7 @@ def _row(values, now):
 
 def collect(now, officers_, *, limit=LIST_LIMIT, with_rows=True):
     """{officer id: Attention} for the given officers, in a fixed number of queries."""
-    windows_ = windows(now)
+    windows_ = instants_by_agency(now)
     result = {pk: Attention(officer) for pk, officer in officers_.items()}
     specialists = [o.id for o in officers_.values() if roles.SPECIALIST in o.roles]
     leading = {o.agency_id for o in officers_.values() if roles.LEADER in o.roles}
@@ -538,7 +538,7 @@ def _events(now):
     tell_leaders = roles.LEADER in settings.REMINDER_OVERDUE_ROLES
     since = now - timedelta(hours=settings.REMINDER_OVERDUE_LOOKBACK_HOURS)
     told = Reminder.objects.filter(dossier=OuterRef("pk"))
-    windows_ = windows(now)
+    windows_ = instants_by_agency(now)
 
     keys = []
     # Became overdue since the last look (a longer outage: the digest lists the rest).
