@@ -45,7 +45,7 @@ run: system-deps $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
 	  trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
-	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong worker --loglevel=INFO --concurrency=2 & \
+	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong worker -Q celery,pdf --loglevel=INFO --concurrency=2 & \
 	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
 	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \

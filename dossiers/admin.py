@@ -202,3 +202,6 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+from . import background_admin  # noqa: E402, F401  (registers the background-work page)

@@ -747,3 +747,96 @@ class MonthlyReport(models.Model):
 
     def __str__(self):
         return f"{self.agency_id} {self.month:%m/%Y}"
+
+
+# --- Reminders to officers (dossiers.reminders) and the record of periodic work ---------------
+
+
+class Reminder(models.Model):
+    """A reminder to an officer, recorded BEFORE it is sent, under a unique key.
+
+    The key is (recipient, reason, dossier) for a message about one dossier (it became overdue;
+    the last working day to issue Form 04 has come) and (recipient, reason, day) for the
+    morning digest. A retried task or a second beat process finds the row and sends nothing
+    more; the row is locked while sending. A recipient without an email address is recorded as
+    delivered to the web page only (`email` empty): the "Cần chú ý" page lists the same dossiers.
+    """
+
+    class Reason(models.TextChoices):
+        DIGEST = "digest", _("Morning digest")
+        OVERDUE = "overdue", _("Dossier became overdue")
+        APOLOGY_WINDOW = "apology_window", _("Last working day to issue Form 04")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    day = models.DateField(_("digest of"), null=True, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "reason", "dossier"],
+                condition=models.Q(dossier__isnull=False),
+                name="one_reminder_per_dossier_recipient_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "reason", "day"],
+                condition=models.Q(day__isnull=False),
+                name="one_digest_per_recipient_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dossier__isnull=True, day__isnull=False)
+                | models.Q(dossier__isnull=False, day__isnull=True),
+                name="reminder_about_a_dossier_or_a_day",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(sent_at__isnull=True),
+                name="reminder_pending",
+            )
+        ]
+        verbose_name = _("reminder to an officer")
+        verbose_name_plural = _("reminders to officers")
+
+    def __str__(self):
+        about = self.day.strftime("%d/%m/%Y") if self.day else str(self.dossier)
+        return f"{self.get_reason_display()} — {about} → {self.recipient}"
+
+
+class PeriodicRun(models.Model):
+    """The last run of each periodic task, for the admin's page of background work."""
+
+    name = models.CharField(_("task"), max_length=100, unique=True)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    summary = models.TextField(_("result"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        # The admin shows its list as the page of background work (dossiers.background_admin).
+        verbose_name = _("background work")
+        verbose_name_plural = _("background work")
+
+    def __str__(self):
+        return self.name

@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from . import monthly_reports, notifications, uploads
+from . import background, monthly_reports, notifications, reminders, uploads
 from .lookup import guard
 from .models import DossierEvent, Notification, Slip
 from .printing import slips
@@ -157,6 +157,7 @@ def events_missing_follow_up(since):
 
 
 @shared_task(ignore_result=True)
+@background.periodic("follow-up catch-up")
 def retry_missing_follow_ups():
     """Periodic catch-up: do, here and now, the follow-ups of the last 7 days left undone.
 
@@ -177,6 +178,7 @@ def retry_missing_follow_ups():
 
 
 @shared_task(ignore_result=True)
+@background.periodic("pending upload sweep")
 def sweep_pending_uploads():
     """Delete files of forms never submitted, a day after they were uploaded."""
     return uploads.sweep_pending(timezone.now() - PENDING_UPLOAD_LIFETIME)
@@ -214,12 +216,51 @@ def fan_out(kind, pairs):
 
 
 @shared_task(ignore_result=True)
+@background.periodic("lookup attempts clean-up")
 def forget_old_lookup_attempts():
     """Failed public lookups are kept 90 days for the admin, then forgotten."""
     return guard.forget_old_lookup_attempts()
 
 
 @shared_task(ignore_result=True, acks_late=True)
+@background.periodic("monthly report")
 def send_monthly_reports():
     """Every morning: on the first working day of a month, last month's report to the leaders."""
     return monthly_reports.send_monthly_reports()
+
+
+# --- Reminders to officers (dossiers.reminders) -----------------------------------------------
+
+REMINDER_RETRY = {
+    "autoretry_for": (reminders.RemindersNotSent, OperationalError, InterfaceError, OSError),
+    "retry_backoff": 60,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "acks_late": True,
+    "ignore_result": True,
+    "soft_time_limit": 10 * 60,
+    "time_limit": 11 * 60,
+}
+
+
+def _run_reminders(name, send):
+    with background.recorded(name) as run:
+        outcome = send()
+        run.summary, run.ok = str(outcome), not outcome.failed
+    if outcome.failed:
+        # The rows that failed are recorded; the retry sends only what is still unsent.
+        raise reminders.RemindersNotSent(str(outcome))
+    return str(outcome)
+
+
+@shared_task(**REMINDER_RETRY)
+def send_morning_digests():
+    """The officers' morning digest (beat, at REMINDER_DIGEST_TIME), each once per day."""
+    return _run_reminders("morning digest", reminders.send_morning_digests)
+
+
+@shared_task(**REMINDER_RETRY)
+def check_overdue():
+    """Dossiers that just became overdue or reached the Form 04 window (beat, every 15 min)."""
+    return _run_reminders("overdue check", reminders.check_overdue)

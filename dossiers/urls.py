@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import citizen, counter, feedback, files, lookup, office, records, statistics
+from .views import attention, citizen, counter, feedback, files, lookup, office, records, statistics
 
 app_name = "dossiers"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("quay/ho-so/<int:pk>/bien-nhan/", counter.receipt, name="counter_receipt"),
     # The back office (specialists, leaders, clerks)
     path("xu-ly/", office.queue, name="office_queue"),
+    path("xu-ly/can-chu-y/", attention.attention, name="attention"),
     path("xu-ly/ho-so/<int:pk>/", office.dossier, name="office_dossier"),
     # Before office_act, whose <slug:action> would take "mau-05" too.
     path("xu-ly/ho-so/<int:pk>/mau-05/", records.control_sheet, name="control_sheet"),

@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -117,17 +118,75 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://
 # No broker configured: run tasks in-process, so the portal works without Redis.
 CELERY_TASK_ALWAYS_EAGER = not (os.environ.get("CELERY_BROKER_URL") or REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
+# Durable work: a task is acknowledged only once done, so a worker lost mid-task (kill -9, a
+# machine gone) leaves it in Redis, which hands it to another worker after the visibility
+# timeout. Every task is idempotent (unique rows), so running one twice does nothing more.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# An unreachable broker host must not hold a citizen's request: fail fast, retry later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+# No task result is ever read: no result backend, nothing stored.
+CELERY_TASK_IGNORE_RESULT = True
+# A task stuck on a hung SMTP server or a pathological PDF is interrupted, then retried.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# Two queues: "pdf" for the follow-ups of dossier events (slip PDFs, then the applicant's
+# messages), "celery" for the rest (reminders, sweeps), so a burst of receipts never delays a
+# reminder. A worker started without -Q consumes both; a busy office runs one worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("pdf"))
+CELERY_TASK_ROUTES = {
+    "dossiers.tasks.process_event": {"queue": "pdf"},
+    "dossiers.tasks.fan_out": {"queue": "pdf"},
+    "dossiers.tasks.retry_missing_follow_ups": {"queue": "pdf"},
+}
+# An unreachable broker host must not hold a citizen's request: fail fast, retry later. A task
+# not acknowledged within the visibility timeout (its worker was lost) is delivered again; it
+# must be longer than the longest retry countdown (30 min) and than the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # How often a worker looks for such tasks (kombu's default is every 100 s at best).
+    "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", "60")),
+    "unacked_restore_throttle": 1,
+}
+
+# --- Reminders to officers (dossiers/reminders.py): the morning digest on working days, and a
+# check every REMINDER_CHECK_MINUTES for dossiers that just became overdue or reached the last
+# working day to issue Form 04.
+REMINDER_DIGEST_TIME = os.environ.get("REMINDER_DIGEST_TIME", "07:30")
+try:
+    _digest_hour, _digest_minute = (int(part) for part in REMINDER_DIGEST_TIME.split(":"))
+    if not (0 <= _digest_hour < 24 and 0 <= _digest_minute < 60):
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured("REMINDER_DIGEST_TIME must look like 07:30") from exc
+REMINDER_CHECK_MINUTES = float(os.environ.get("REMINDER_CHECK_MINUTES", "15"))
+REMINDER_DUE_SOON_WORKING_DAYS = float(os.environ.get("REMINDER_DUE_SOON_WORKING_DAYS", "1"))
+REMINDER_RETURN_AFTER_WORKING_DAYS = int(os.environ.get("REMINDER_RETURN_AFTER_WORKING_DAYS", "3"))
+REMINDER_OVERDUE_LOOKBACK_HOURS = float(os.environ.get("REMINDER_OVERDUE_LOOKBACK_HOURS", "48"))
+REMINDER_DIGEST_ROLES = env_list("REMINDER_DIGEST_ROLES", "Specialist,Leader,Clerk")
+REMINDER_OVERDUE_ROLES = env_list("REMINDER_OVERDUE_ROLES", "Specialist,Leader")
+REMINDER_EMAIL = env_bool("REMINDER_EMAIL", True)
+if not set(REMINDER_DIGEST_ROLES + REMINDER_OVERDUE_ROLES) <= {"Specialist", "Leader", "Clerk"}:
+    raise ImproperlyConfigured("REMINDER_*_ROLES take Specialist, Leader and Clerk")
+
 CELERY_BEAT_SCHEDULE = {
     # Slips and messages whose first try was lost (broker down, worker lost, retries run out).
     "dossiers: retry missing follow-ups": {
         "task": "dossiers.tasks.retry_missing_follow_ups",
-        "schedule": 600.0,
+        "schedule": float(os.environ.get("FOLLOW_UP_CATCH_UP_SECONDS", "600")),
+    },
+    # The officers' morning digest; the task itself skips days off of the working calendar.
+    "dossiers: morning digest": {
+        "task": "dossiers.tasks.send_morning_digests",
+        "schedule": crontab(hour=_digest_hour, minute=_digest_minute),
+    },
+    # Dossiers that just became overdue, or reached the last day for Form 04.
+    "dossiers: overdue check": {
+        "task": "dossiers.tasks.check_overdue",
+        "schedule": REMINDER_CHECK_MINUTES * 60,
     },
     # Files of online forms that were never submitted.
     "dossiers: sweep pending uploads": {

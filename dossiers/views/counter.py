@@ -60,7 +60,12 @@ def intake(request):
 def receipt(request, pk):
     """After Save: the code, the due time and the receipt ready to print."""
     dossier = get_object_or_404(visible_dossiers(request.user), pk=pk, received_at__isnull=False)
-    return render(request, "dossiers/counter/receipt.html", {"dossier": dossier})
+    # The worker renders it after the commit; while the broker is down it waits for the
+    # periodic catch-up, and the page says it will follow (the dossier itself is saved).
+    ready = dossier.slips.filter(form="01").exists()
+    return render(
+        request, "dossiers/counter/receipt.html", {"dossier": dossier, "receipt_ready": ready}
+    )
 
 
 @clerk_only
