@@ -5,6 +5,7 @@ One module, read from environment variables (every one is documented in README.m
 runs Celery tasks in-process, so `make run` works on a machine with neither PostgreSQL nor Redis.
 """
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -156,10 +157,30 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Locked per (username, address): a stranger's wrong passwords lock neither the account
+# everywhere nor everyone behind a shared address (a commune's Wi-Fi, a carrier's NAT).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "myphong.throttle.axes_client_ip"
+# Over a longer time, failures for one username from anywhere slow its logins down (never lock).
+LOGIN_SLOW_AFTER = int(os.environ.get("LOGIN_SLOW_AFTER", "10"))
+LOGIN_SLOW_SECONDS = float(os.environ.get("LOGIN_SLOW_SECONDS", "3"))
+LOGIN_SLOW_HOURS = float(os.environ.get("LOGIN_SLOW_HOURS", "24"))
+# Accounts' mail (confirmation, password reset): one per address per interval on every path;
+# registrations, resends and resets from one client address per hour.
+ACCOUNT_MAIL_INTERVAL_MINUTES = int(os.environ.get("ACCOUNT_MAIL_INTERVAL_MINUTES", "5"))
+ACCOUNT_LIMIT_PER_HOUR = int(os.environ.get("ACCOUNT_LIMIT_PER_HOUR", "10"))
+
+# --- The client's address (myphong/throttle.py): X-Forwarded-For is read only from these
+# reverse proxies (addresses or networks); without them REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
 
 # --- Language and time: Vietnamese first, English second; Vietnam's clock.
 LANGUAGE_CODE = "vi"

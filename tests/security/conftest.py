@@ -41,4 +41,6 @@ def leader(agency):
 
 @pytest.fixture
 def citizen(db):
-    return UserFactory(username="lan@example.invalid", roles=[roles.CITIZEN])
+    return UserFactory(
+        username="lan@example.invalid", email="lan@example.invalid", roles=[roles.CITIZEN]
+    )
