@@ -20,12 +20,17 @@ import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .models import PendingUpload
+from .models import Dossier, PendingUpload
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DOSSIER_BYTES = 50 * 1024 * 1024
@@ -224,11 +229,35 @@ def kept_uploads(token, user):
     return {row.required_document_id: row for row in rows}
 
 
-def keep_pending(token, user, document, uploaded_file, info):
-    """Keep a checked file for the form `token`, replacing the one kept for the same paper."""
-    discard_pending(
-        PendingUpload.objects.filter(token=token, user=user, required_document=document)
+class SlotTaken(Exception):
+    """Another request kept a file for the same paper of the same form at the same moment."""
+
+
+def token_taken(token, user):
+    """True when a form token already belongs to someone else (a replayed or copied form)."""
+    return (
+        PendingUpload.objects.filter(token=token).exclude(user=user).exists()
+        or Dossier.objects.filter(intake_token=token).exclude(applicant=user).exists()
     )
+
+
+def pending_bytes(user):
+    """What a citizen keeps in files of forms not sent yet, in bytes."""
+    return PendingUpload.objects.filter(user=user).aggregate(total=Sum("size"))["total"] or 0
+
+
+def may_keep(user, size):
+    """Whether `size` more bytes fit in the citizen's quota of unsent files
+    (PENDING_UPLOADS_MAX_MB): invalid forms posted again and again must not fill the disk."""
+    return pending_bytes(user) + size <= settings.PENDING_UPLOADS_MAX_MB * 1024 * 1024
+
+
+def keep_pending(token, user, document, uploaded_file, info):
+    """Keep a checked file for the form `token`, replacing the one kept for the same paper.
+
+    The file is written first and the row after; when the row cannot be written (the same form
+    arrived twice at once) the file goes too and SlotTaken is raised: no file without a row.
+    """
     pending = PendingUpload(
         token=token,
         user=user,
@@ -240,7 +269,21 @@ def keep_pending(token, user, document, uploaded_file, info):
     )
     uploaded_file.seek(0)
     pending.file.save(info.name, uploaded_file, save=False)
-    pending.save()
+    try:
+        with transaction.atomic():
+            replaced = list(
+                PendingUpload.objects.select_for_update().filter(
+                    token=token, user=user, required_document=document
+                )
+            )
+            for row in replaced:
+                row.delete()
+            pending.save()
+    except IntegrityError:
+        pending.file.delete(save=False)
+        raise SlotTaken from None
+    for row in replaced:
+        row.file.delete(save=False)
     return pending
 
 
@@ -256,3 +299,36 @@ def sweep_pending(older_than):
     stale = list(PendingUpload.objects.filter(created_at__lt=older_than))
     discard_pending(stale)
     return len(stale)
+
+
+def referenced_files():
+    """The names (relative to MEDIA_ROOT) of every file a row of any model points to."""
+    names = set()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField):
+                names.update(
+                    model._default_manager.exclude(**{field.name: ""})
+                    .values_list(field.name, flat=True)
+                    .iterator()
+                )
+    return names
+
+
+def sweep_orphan_files(older_than):
+    """Delete files under MEDIA_ROOT that no row references and that were last written before
+    `older_than` (a file being saved just now has no row yet); return their names."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return []
+    referenced = referenced_files()
+    cutoff = older_than.timestamp()
+    removed = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        name = path.relative_to(root).as_posix()
+        if name not in referenced and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(name)
+    return removed

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses an oversized body by its Content-Length, before Django reads it.
+    "myphong.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
@@ -133,6 +135,11 @@ CELERY_BEAT_SCHEDULE = {
     "dossiers: sweep pending uploads": {
         "task": "dossiers.tasks.sweep_pending_uploads",
         "schedule": 3600.0,
+    },
+    # Uploaded files no row references (a request died between the file and its row).
+    "dossiers: sweep orphan files": {
+        "task": "dossiers.tasks.sweep_orphan_files",
+        "schedule": 24 * 3600.0,
     },
     # Failed public lookups older than 90 days.
     "dossiers: forget old lookup attempts": {
@@ -213,7 +220,13 @@ STORAGES = {
 # Without collected, hashed files (development, tests) WhiteNoise serves from the app folders.
 WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The fields of a form besides its files; also the whole body of an anonymous request
+# (myphong/middleware.py). A logged-in user's body may reach REQUEST_BODY_MAX_MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("DATA_UPLOAD_MAX_MB", "2")) * 1024 * 1024)
+REQUEST_BODY_MAX_MB = int(os.environ.get("REQUEST_BODY_MAX_MB", "60"))
+# Per citizen: files kept for forms not sent yet, and dossiers sent online per day.
+PENDING_UPLOADS_MAX_MB = int(os.environ.get("PENDING_UPLOADS_MAX_MB", "100"))
+DOSSIERS_PER_DAY = int(os.environ.get("DOSSIERS_PER_DAY", "10"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

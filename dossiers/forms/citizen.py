@@ -269,6 +269,8 @@ class PaperSlotsForm(forms.Form):
         self.token = self._token()
         self.kept = uploads.kept_uploads(self.token, user)
         self._over_total = False
+        # Set by keep_uploads when the same form was being sent by another request.
+        self.sent_twice = False
         for document in self.documents:
             required = document.is_required if required_ids is None else document.pk in required_ids
             label = (
@@ -302,12 +304,15 @@ class PaperSlotsForm(forms.Form):
             self.initial["token"] = token
             return token
         try:
-            return uuid.UUID(str(self.data.get("token")))
+            token = uuid.UUID(str(self.data.get("token")))
         except ValueError:
+            token = None
+        if token is None or uploads.token_taken(token, self.user):
+            # Missing, malformed, or another citizen's form replayed: this form starts afresh.
             token = uuid.uuid4()
             self.data = self.data.copy()
             self.data["token"] = str(token)
-            return token
+        return token
 
     def _describe_slot(self, document):
         name = self.slot_name(document)
@@ -391,13 +396,40 @@ class PaperSlotsForm(forms.Form):
             name = self.slot_name(document)
             value = cleaned.get(name)
             if isinstance(value, UploadedFile) and not self._over_total:
-                self.kept[document.pk] = uploads.keep_pending(
-                    self.token, self.user, document, value, value.upload_info
-                )
+                self._keep(document, value)
             elif value is None and name in cleaned and document.pk in self.kept:
                 uploads.discard_pending([self.kept.pop(document.pk)])
             self._describe_slot(document)
         return [self.kept[d.pk] for d in self.documents if d.pk in self.kept]
+
+    def _keep(self, document, uploaded):
+        name = self.slot_name(document)
+        if not uploads.may_keep(self.user, uploaded.upload_info.size):
+            self.add_error(
+                name,
+                forms.ValidationError(
+                    _(
+                        "You have too many files in forms not sent yet. Send those forms, or "
+                        "try again tomorrow: unsent files are deleted after a day."
+                    ),
+                    code="pending_quota",
+                ),
+            )
+            return
+        try:
+            self.kept[document.pk] = uploads.keep_pending(
+                self.token, self.user, document, uploaded, uploaded.upload_info
+            )
+        except uploads.SlotTaken:
+            self.sent_twice = True
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("This form was sent twice at the same moment. Please check it and send "
+                      "it once more."),
+                    code="sent_twice",
+                ),
+            )  # fmt: skip
 
     def error_summary(self):
         """(field id or None, label, message) of every error, for the list above the form."""

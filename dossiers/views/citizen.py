@@ -184,9 +184,14 @@ def submit(request, code):
     done = _own_dossiers(request.user).filter(intake_token=form.token).first()
     if done is not None:
         return redirect("dossiers:submitted", pk=done.pk)
-    valid = form.is_valid()
+    form.is_valid()
     kept = form.keep_uploads()
-    if valid:
+    if form.sent_twice:
+        # The other request of a double click may have made the dossier meanwhile.
+        done = _own_dossiers(request.user).filter(intake_token=form.token).first()
+        if done is not None:
+            return redirect("dossiers:submitted", pk=done.pk)
+    if form.is_valid():  # keeping the files may have found a problem of its own
         try:
             dossier = services.submit_online(
                 procedure,
@@ -258,9 +263,9 @@ def my_dossier(request, pk):
         }
         if request.method == "POST":
             form = SupplementForm(request.POST, request.FILES, **form_kwargs)
-            valid = form.is_valid()
+            form.is_valid()
             kept = form.keep_uploads()
-            if valid:
+            if form.is_valid():  # keeping the files may have found a problem of its own
                 try:
                     services.add_supplement(
                         dossier, request.user, pending_uploads=kept, note=form.cleaned_data["note"]
