@@ -284,6 +284,13 @@ def register_at_counter(
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is not None:
             return existing
+    if roles.lacks_agency(clerk):
+        raise ActionRefused(
+            gettext_lazy(
+                "Your account is not attached to an agency yet: it cannot register dossiers."
+            )
+        )
+    # The clerk's own agency; only an administrator (no agency) registers for the procedure's.
     agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
     try:
         with transaction.atomic():
