@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "myphong",
     "procedures",
     "dossiers",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "myphong.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "myphong.middleware.StaffSessionMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -266,11 +270,45 @@ if SLIP_PAGE_SIZE not in {"A5", "A4"}:
 # --- Text messages: a dotted path to a backend with send(phone, text); the default only logs.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "dossiers.notifications.LoggingSmsBackend")
 
+# --- HTTPS (README, "Production"): HTTPS=1 turns on the redirect, secure cookies and HSTS; behind
+# a reverse proxy (TRUSTED_PROXIES) the proxy's X-Forwarded-Proto tells Django the scheme.
+HTTPS = env_bool("HTTPS", False) and not DEBUG
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The health check answers the load balancer over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Staff sessions (myphong/middleware.py) end when the browser closes — a counter's computer is
+# shared — and after STAFF_SESSION_HOURS, a working day.
+STAFF_SESSION_HOURS = float(os.environ.get("STAFF_SESSION_HOURS", "9"))
+
+# --- Content-Security-Policy (django-csp): only the portal's own files run or style a page; no
+# inline script or style anywhere (templates use static/css and static/js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        # The receipt page shows the slip PDF in a frame of the same origin.
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
