@@ -34,8 +34,10 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django then reads nothing of the body
-        limit = body_limit(request)
-        if length > limit:
+        # Small bodies (nearly all) pass without loading the session to ask who is sending.
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > (
+            limit := body_limit(request)
+        ):
             return render(
                 request,
                 "too_big.html",
