@@ -15,12 +15,17 @@ from django.test import Client
 from django.urls import reverse
 
 from dossiers import tasks, uploads
-from dossiers.models import Dossier, PendingUpload
+from dossiers.models import Dossier, Feedback, PendingUpload
 from myphong import roles
 from myphong.models import Profile
 from procedures.models import Procedure
 from tests.dossiers.test_uploads import pdf_bytes
-from tests.factories import ProcedureFactory, RequiredDocumentFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+    UserFactory,
+)
 
 MB = 1024 * 1024
 
@@ -189,3 +194,20 @@ def test_the_sweep_removes_old_files_no_row_references(db, settings):
     assert tasks.sweep_orphan_files() == 1
     assert not stray.exists()
     assert fresh.exists() and os.path.exists(kept.file.path)
+
+
+def test_feedback_from_one_ipv6_home_is_limited_however_the_address_ends(db, settings):
+    settings.LOOKUP_MAX_FAILURES = 3
+    agency = AgencyFactory()
+    data = {
+        "category": Feedback.Category.PROCEDURE,
+        "agency": agency.pk,
+        "content": "Đường vào UBND xã bị ngập.",
+        "website": "",
+    }
+    url = reverse("dossiers:feedback")
+    for n in range(3):
+        Client().post(url, data, REMOTE_ADDR=f"2001:db8:5:6::{n + 1:x}")
+    assert Client().post(url, data, REMOTE_ADDR="2001:db8:5:6:ffff::1").status_code == 429
+    assert Client().post(url, data, REMOTE_ADDR="2001:db8:5:7::1").status_code == 302
+    assert Feedback.objects.count() == 4
