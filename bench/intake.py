@@ -91,7 +91,7 @@ def main():
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
         from myphong.celery import app
 
         app.control.purge()

@@ -10,7 +10,9 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from myphong import roles
@@ -168,6 +170,13 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
         if existing is not None:
             return existing
     now = clock.now()
+    if submitted_today(citizen, now) >= settings.DOSSIERS_PER_DAY:
+        raise ActionRefused(
+            gettext_lazy(
+                "You have sent the most dossiers one person may send online in a day. Please "
+                "send this one tomorrow, or bring it to the one-stop office."
+            )
+        )
     try:
         with transaction.atomic():
             dossier = Dossier.objects.create(
@@ -205,6 +214,16 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
             raise
         return existing
     return dossier
+
+
+def submitted_today(citizen, now):
+    """Online dossiers the citizen sent since the office's midnight (DOSSIERS_PER_DAY caps it)."""
+    midnight = timezone.localtime(now, deadlines.TZ).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return Dossier.objects.filter(
+        applicant=citizen, channel=Dossier.Channel.ONLINE, submitted_at__gte=midnight
+    ).count()
 
 
 def _attach_pending(dossier, upload, user, kind):
@@ -269,6 +288,13 @@ def register_at_counter(
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is not None:
             return existing
+    if roles.lacks_agency(clerk):
+        raise ActionRefused(
+            gettext_lazy(
+                "Your account is not attached to an agency yet: it cannot register dossiers."
+            )
+        )
+    # The clerk's own agency; only an administrator (no agency) registers for the procedure's.
     agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
     try:
         with transaction.atomic():

@@ -184,6 +184,13 @@ def sweep_pending_uploads():
     return uploads.sweep_pending(timezone.now() - PENDING_UPLOAD_LIFETIME)
 
 
+@shared_task(ignore_result=True)
+def sweep_orphan_files():
+    """Delete uploaded files that no row references (a request that died between writing the
+    file and its row), once they are a day old."""
+    return len(uploads.sweep_orphan_files(timezone.now() - PENDING_UPLOAD_LIFETIME))
+
+
 FAN_OUT_CHUNK = 500
 
 

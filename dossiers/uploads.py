@@ -1,7 +1,8 @@
 """Files citizens and clerks upload: checked by content, size and name before they are kept.
 
 The type comes from the file's bytes, never from its name or the browser's Content-Type: a PDF
-must start with "%PDF-" and end with "%%EOF"; a JPEG or PNG must be decoded by Pillow. A PNG
+must start with "%PDF-" and end with "%%EOF" and carry no scripts, launch actions or attached
+files; a JPEG or PNG must be decoded by Pillow, after its size was read from its header. A PNG
 named "giay.pdf" is accepted as the PNG it is and stored as "giay.png".
 
 Names are folded to ASCII ("Giấy chứng sinh.pdf" → "Giay_chung_sinh.pdf"): the name still
@@ -18,20 +19,28 @@ import hashlib
 import re
 import threading
 import unicodedata
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .models import PendingUpload
+from .models import Dossier, PendingUpload
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DOSSIER_BYTES = 50 * 1024 * 1024
 MAX_NAME_CHARS = 80  # the stem; the extension comes on top
-# An A4 page scanned at 600 dpi is 35 megapixels.
-MAX_PNG_PIXELS = 60_000_000
+# A PNG is decoded in full: an A4 page scanned at 300 dpi is 8.7 megapixels, and 25 cost about
+# 100 MB while decoding. A JPEG is decoded at 1/8 scale, so a 48-megapixel phone photo passes.
+MAX_PNG_PIXELS = 25_000_000
+MAX_JPEG_PIXELS = 100_000_000
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"  # the browser's file picker
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
@@ -109,10 +118,64 @@ def _check_pdf(uploaded_file, size, shown):
             code="damaged",
             params={"name": shown},
         )
+    uploaded_file.seek(0)
+    if pdf_active_content(uploaded_file.read()):
+        raise ValidationError(
+            _(
+                "“%(name)s” contains scripts, actions or attached files, which the office does "
+                "not accept. Please print it to a new PDF or scan the paper."
+            ),
+            code="active_content",
+            params={"name": shown},
+        )
+
+
+# What a paper scan never needs and an attack does: scripts, actions that start programs, files
+# carried inside the PDF.
+PDF_ACTIVE_NAMES = frozenset(
+    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"}
+)
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]*)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# A stream's bytes (images, page contents) are not PDF syntax: "/JS" in a photo means nothing.
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n(.*?)endstream", re.S)
+_OBJECT_STREAM_BYTES = 16 * 1024 * 1024
+
+
+def _pdf_names(syntax):
+    """The names (/Type, /JS…) in PDF syntax, with #xx escapes undone (/J#53 is /JS)."""
+    return {
+        _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+        for name in _PDF_NAME.findall(syntax)
+    }
+
+
+def pdf_active_content(data):
+    """The dangerous names a PDF's objects hold, also those packed in compressed object
+    streams (PDF 1.5); an empty set for a plain document."""
+    names = _pdf_names(_PDF_STREAM.sub(b"stream endstream", data))
+    budget = _OBJECT_STREAM_BYTES
+    for match in _PDF_STREAM.finditer(data):
+        dictionary = data[max(0, match.start() - 512) : match.start()]
+        dictionary = dictionary[dictionary.rfind(b"obj") :]
+        if b"ObjStm" not in _pdf_names(dictionary) or budget <= 0:
+            continue
+        try:
+            unpacked = zlib.decompressobj().decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(unpacked)
+        names |= _pdf_names(unpacked)
+    return names & PDF_ACTIVE_NAMES
 
 
 def _check_image(uploaded_file, content_type, shown):
-    """Pillow reads the whole image: a damaged, truncated or disguised one fails here."""
+    """Pillow reads the whole image: a damaged, truncated or disguised one fails here.
+
+    The size is read from the header first, outside the lock: an image too big to decode is
+    refused before a single pixel is.
+    """
+    _check_dimensions(uploaded_file, content_type, shown)
     try:
         with _strict_pillow():
             _decode(uploaded_file, "JPEG" if content_type == JPEG else "PNG", shown)
@@ -140,14 +203,31 @@ def _decode(uploaded_file, expected_format, shown):
             # Decode at 1/8 scale: every byte is still read, but a 48-megapixel
             # photo costs a few megabytes of memory instead of 150.
             image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
-        elif image.width * image.height > MAX_PNG_PIXELS:
-            # A PNG has no reduced decoding, and 10 MB of PNG can hold a billion pixels.
-            raise ValidationError(
-                _("“%(name)s” is too large an image. Please scan it at a lower resolution."),
-                code="too_many_pixels",
-                params={"name": shown},
-            )
         image.load()
+
+
+def _check_dimensions(uploaded_file, content_type, shown):
+    """Width × height from the header only (Image.open decodes nothing)."""
+    from PIL import Image
+
+    limit = MAX_JPEG_PIXELS if content_type == JPEG else MAX_PNG_PIXELS
+    uploaded_file.seek(0)
+    try:
+        with Image.open(uploaded_file) as image:
+            pixels = image.width * image.height
+    except Exception as exc:  # Pillow refuses a broken header in many ways
+        raise ValidationError(
+            _("“%(name)s” is a damaged or unreadable image. Please take the photo or scan again."),
+            code="damaged",
+            params={"name": shown},
+        ) from exc
+    if pixels > limit:
+        # A PNG has no reduced decoding, and 10 MB of PNG can hold a billion pixels.
+        raise ValidationError(
+            _("“%(name)s” is too large an image. Please scan it at a lower resolution."),
+            code="too_many_pixels",
+            params={"name": shown},
+        )
 
 
 _PILLOW_LOCK = threading.Lock()
@@ -224,11 +304,35 @@ def kept_uploads(token, user):
     return {row.required_document_id: row for row in rows}
 
 
-def keep_pending(token, user, document, uploaded_file, info):
-    """Keep a checked file for the form `token`, replacing the one kept for the same paper."""
-    discard_pending(
-        PendingUpload.objects.filter(token=token, user=user, required_document=document)
+class SlotTaken(Exception):
+    """Another request kept a file for the same paper of the same form at the same moment."""
+
+
+def token_taken(token, user):
+    """True when a form token already belongs to someone else (a replayed or copied form)."""
+    return (
+        PendingUpload.objects.filter(token=token).exclude(user=user).exists()
+        or Dossier.objects.filter(intake_token=token).exclude(applicant=user).exists()
     )
+
+
+def pending_bytes(user):
+    """What a citizen keeps in files of forms not sent yet, in bytes."""
+    return PendingUpload.objects.filter(user=user).aggregate(total=Sum("size"))["total"] or 0
+
+
+def may_keep(user, size):
+    """Whether `size` more bytes fit in the citizen's quota of unsent files
+    (PENDING_UPLOADS_MAX_MB): invalid forms posted again and again must not fill the disk."""
+    return pending_bytes(user) + size <= settings.PENDING_UPLOADS_MAX_MB * 1024 * 1024
+
+
+def keep_pending(token, user, document, uploaded_file, info):
+    """Keep a checked file for the form `token`, replacing the one kept for the same paper.
+
+    The file is written first and the row after; when the row cannot be written (the same form
+    arrived twice at once) the file goes too and SlotTaken is raised: no file without a row.
+    """
     pending = PendingUpload(
         token=token,
         user=user,
@@ -240,7 +344,21 @@ def keep_pending(token, user, document, uploaded_file, info):
     )
     uploaded_file.seek(0)
     pending.file.save(info.name, uploaded_file, save=False)
-    pending.save()
+    try:
+        with transaction.atomic():
+            replaced = list(
+                PendingUpload.objects.select_for_update().filter(
+                    token=token, user=user, required_document=document
+                )
+            )
+            for row in replaced:
+                row.delete()
+            pending.save()
+    except IntegrityError:
+        pending.file.delete(save=False)
+        raise SlotTaken from None
+    for row in replaced:
+        row.file.delete(save=False)
     return pending
 
 
@@ -256,3 +374,36 @@ def sweep_pending(older_than):
     stale = list(PendingUpload.objects.filter(created_at__lt=older_than))
     discard_pending(stale)
     return len(stale)
+
+
+def referenced_files():
+    """The names (relative to MEDIA_ROOT) of every file a row of any model points to."""
+    names = set()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField):
+                names.update(
+                    model._default_manager.exclude(**{field.name: ""})
+                    .values_list(field.name, flat=True)
+                    .iterator()
+                )
+    return names
+
+
+def sweep_orphan_files(older_than):
+    """Delete files under MEDIA_ROOT that no row references and that were last written before
+    `older_than` (a file being saved just now has no row yet); return their names."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return []
+    referenced = referenced_files()
+    cutoff = older_than.timestamp()
+    removed = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        name = path.relative_to(root).as_posix()
+        if name not in referenced and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(name)
+    return removed

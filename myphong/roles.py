@@ -43,16 +43,37 @@ def has_role(user, *roles):
     return bool(user_roles(user) & set(roles))
 
 
+def lacks_agency(user):
+    """True for staff whose profile names no agency (administrators excepted).
+
+    Everything staff do is bound to their agency: without one they can do nothing, rather than
+    fall back on some other agency (an account made in the admin starts this way).
+    """
+    if user.is_superuser:
+        return False
+    profile = getattr(user, "profile", None)
+    return profile is None or profile.agency_id is None
+
+
 def role_required(*roles):
-    """View decorator: anonymous users go to the login page, others without the role get 403."""
+    """View decorator: anonymous users go to the login page, others without the role get 403,
+    and so do staff whose account has no agency yet."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *roles):
+            held = user_roles(request.user) & set(roles)
+            if not held:
                 raise PermissionDenied(_("Your account cannot open this page."))
+            if held <= set(STAFF) and lacks_agency(request.user):
+                raise PermissionDenied(
+                    _(
+                        "Your account is not attached to an agency yet. Ask the administrator "
+                        "to set your agency."
+                    )
+                )
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -5,12 +5,14 @@ One module, read from environment variables (every one is documented in README.m
 runs Celery tasks in-process, so `make run` works on a machine with neither PostgreSQL nor Redis.
 """
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "myphong",
     "procedures",
     "dossiers",
@@ -66,8 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses an oversized body by its Content-Length, before Django reads it.
+    "myphong.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "myphong.middleware.StaffSessionMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -198,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.tasks.send_monthly_reports",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Uploaded files no row references (a request died between the file and its row).
+    "dossiers: sweep orphan files": {
+        "task": "dossiers.tasks.sweep_orphan_files",
+        "schedule": 24 * 3600.0,
+    },
     # Failed public lookups older than 90 days.
     "dossiers: forget old lookup attempts": {
         "task": "dossiers.tasks.forget_old_lookup_attempts",
@@ -221,10 +233,30 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Locked per (username, address): a stranger's wrong passwords lock neither the account
+# everywhere nor everyone behind a shared address (a commune's Wi-Fi, a carrier's NAT).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "myphong.throttle.axes_client_ip"
+# Over a longer time, failures for one username from anywhere slow its logins down (never lock).
+LOGIN_SLOW_AFTER = int(os.environ.get("LOGIN_SLOW_AFTER", "10"))
+LOGIN_SLOW_SECONDS = float(os.environ.get("LOGIN_SLOW_SECONDS", "3"))
+LOGIN_SLOW_HOURS = float(os.environ.get("LOGIN_SLOW_HOURS", "24"))
+# Accounts' mail (confirmation, password reset): one per address per interval on every path;
+# registrations, resends and resets from one client address per hour.
+ACCOUNT_MAIL_INTERVAL_MINUTES = int(os.environ.get("ACCOUNT_MAIL_INTERVAL_MINUTES", "5"))
+ACCOUNT_LIMIT_PER_HOUR = int(os.environ.get("ACCOUNT_LIMIT_PER_HOUR", "10"))
+
+# --- The client's address (myphong/throttle.py): X-Forwarded-For is read only from these
+# reverse proxies (addresses or networks); without them REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
 
 # --- Language and time: Vietnamese first, English second; Vietnam's clock.
 LANGUAGE_CODE = "vi"
@@ -257,7 +289,13 @@ STORAGES = {
 # Without collected, hashed files (development, tests) WhiteNoise serves from the app folders.
 WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The fields of a form besides its files; also the whole body of an anonymous request
+# (myphong/middleware.py). A logged-in user's body may reach REQUEST_BODY_MAX_MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("DATA_UPLOAD_MAX_MB", "2")) * 1024 * 1024)
+REQUEST_BODY_MAX_MB = int(os.environ.get("REQUEST_BODY_MAX_MB", "60"))
+# Per citizen: files kept for forms not sent yet, and dossiers sent online per day.
+PENDING_UPLOADS_MAX_MB = int(os.environ.get("PENDING_UPLOADS_MAX_MB", "100"))
+DOSSIERS_PER_DAY = int(os.environ.get("DOSSIERS_PER_DAY", "10"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -297,11 +335,45 @@ if SLIP_PAGE_SIZE not in {"A5", "A4"}:
 # --- Text messages: a dotted path to a backend with send(phone, text); the default only logs.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "dossiers.notifications.LoggingSmsBackend")
 
+# --- HTTPS (README, "Production"): HTTPS=1 turns on the redirect, secure cookies and HSTS; behind
+# a reverse proxy (TRUSTED_PROXIES) the proxy's X-Forwarded-Proto tells Django the scheme.
+HTTPS = env_bool("HTTPS", False) and not DEBUG
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The health check answers the load balancer over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Staff sessions (myphong/middleware.py) end when the browser closes — a counter's computer is
+# shared — and after STAFF_SESSION_HOURS, a working day.
+STAFF_SESSION_HOURS = float(os.environ.get("STAFF_SESSION_HOURS", "9"))
+
+# --- Content-Security-Policy (django-csp): only the portal's own files run or style a page; no
+# inline script or style anywhere (templates use static/css and static/js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        # The receipt page shows the slip PDF in a frame of the same origin.
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

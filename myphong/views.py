@@ -1,5 +1,7 @@
 """Site-wide pages: home, health check, login for staff and citizens."""
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,7 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from procedures.selectors import home_sectors
 
-from . import roles
+from . import accounts, roles
 
 
 def home(request):
@@ -58,9 +60,13 @@ class LoginForm(AuthenticationForm):
         return username.lower() if "@" in username else username
 
     def clean(self):
+        username = self.cleaned_data.get("username")
+        time.sleep(accounts.login_delay(username))
         try:
             return super().clean()
         except ValidationError:
+            if username:
+                accounts.count_login_failure(username)
             # Said only to whoever knows the password, so it reveals nothing about the address.
             if self._unconfirmed_citizen():
                 raise ValidationError(

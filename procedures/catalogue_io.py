@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from myphong.spreadsheets import append, csv_bytes, csv_untext
+
 from .models import Agency, Procedure, RequiredDocument, Sector
 from .text import fold
 
@@ -147,7 +149,8 @@ def _csv_table(data):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    # Our own export put an apostrophe before cells a spreadsheet would run: take it off.
+    return [[csv_untext(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
 def _xlsx_table(data):
@@ -417,10 +420,8 @@ def export_rows(procedures):
 
 
 def export_csv(procedures):
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(export_rows(procedures))
     # With a BOM, Excel opens the UTF-8 file with its diacritics intact.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(export_rows(procedures))
 
 
 def export_xlsx(procedures):
@@ -431,7 +432,7 @@ def export_xlsx(procedures):
     sheet = workbook.active
     sheet.title = "Thủ tục hành chính"
     for row in export_rows(procedures):
-        sheet.append(row)
+        append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column in sheet.iter_cols(min_row=2):

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from myphong import roles
+from myphong.accounts import may_mail
 from myphong.models import Profile, person_name
 from procedures.text import fold
 
@@ -39,11 +39,6 @@ from ..services import Applicant
 from .fields import PhoneField
 
 log = logging.getLogger(__name__)
-
-# How long the resend form waits before mailing the same address again: it must not become a
-# way to flood someone's inbox.
-RESEND_INTERVAL_SECONDS = 120
-
 
 # --- Accounts ------------------------------------------------------------------------------
 
@@ -77,13 +72,15 @@ class RegistrationForm(forms.Form):
     )
 
     error_messages = {
-        "duplicate": _("An account with this email already exists. Please log in with it."),
         "mismatch": _("The two passwords are not the same."),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.unconfirmed = None
+        # A confirmed account already holds the address: the form answers as for a new one
+        # (an address's owner is told by email), so it does not reveal who has an account.
+        self.existing = None
 
     def clean_full_name(self):
         return " ".join(self.cleaned_data["full_name"].split())
@@ -100,7 +97,7 @@ class RegistrationForm(forms.Form):
         if len(taken) == 1 and _is_unconfirmed_citizen(taken[0]):
             self.unconfirmed = taken[0]
         elif taken:
-            raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
+            self.existing = taken[0]
         return email
 
     def clean(self):
@@ -121,8 +118,11 @@ class RegistrationForm(forms.Form):
         return cleaned
 
     def save(self):
-        """The inactive citizen, or None when the same email was registered meanwhile."""
+        """The inactive citizen, or None when the address already has an account (see
+        `existing`) or was registered meanwhile."""
         data = self.cleaned_data
+        if self.existing is not None:
+            return None
         try:
             with transaction.atomic():
                 user = self.unconfirmed or get_user_model()(
@@ -138,7 +138,8 @@ class RegistrationForm(forms.Form):
                 Profile.objects.update_or_create(user=user, defaults={"phone": data["phone"]})
                 user.groups.add(Group.objects.get_or_create(name=roles.CITIZEN)[0])
         except IntegrityError:
-            self.add_error("email", forms.ValidationError(self.error_messages["duplicate"]))
+            # Registered meanwhile by a parallel request: answer as for any taken address.
+            self.existing = get_user_model().objects.filter(username=data["email"]).first()
             return None
         return user
 
@@ -174,9 +175,7 @@ class ResendConfirmationForm(forms.Form):
             )
             .first()
         )
-        if user is not None and cache.add(
-            f"confirm-email-sent:{user.pk}", True, RESEND_INTERVAL_SECONDS
-        ):
+        if user is not None and may_mail(user.email):
             send_confirmation_email(user, next_url)
 
 
@@ -203,6 +202,30 @@ def link_validity():
     return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
+def send_already_registered_email(user):
+    """Tell an account's owner that someone registered their address again (nothing changed)."""
+    context = {
+        "name": person_name(user),
+        "login_link": settings.PORTAL_BASE_URL + reverse("login"),
+        "reset_link": settings.PORTAL_BASE_URL + reverse("password_reset"),
+        "agency_name": settings.PORTAL_AGENCY_NAME,
+        "hotline": settings.PORTAL_HOTLINE,
+    }
+    return _send(user, "emails/already_registered", context)
+
+
+def _send(user, template, context):
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}.txt", context)
+    try:
+        send_mail(" ".join(subject.split()), body, None, [user.email])
+    except (smtplib.SMTPException, OSError):
+        # The account exists; the citizen can ask for the link again once mail works.
+        log.exception("Could not mail %s to user %s", template, user.pk)
+        return False
+    return True
+
+
 def send_confirmation_email(user, next_url=""):
     """Mail the confirmation link; False (and a log entry) when the mail server refuses."""
     context = {
@@ -212,15 +235,7 @@ def send_confirmation_email(user, next_url=""):
         "agency_name": settings.PORTAL_AGENCY_NAME,
         "hotline": settings.PORTAL_HOTLINE,
     }
-    subject = render_to_string("emails/confirm_email_subject.txt", context)
-    body = render_to_string("emails/confirm_email.txt", context)
-    try:
-        send_mail(" ".join(subject.split()), body, None, [user.email])
-    except (smtplib.SMTPException, OSError):
-        # The account exists; the citizen can ask for the link again once mail works.
-        log.exception("Could not mail the confirmation link to user %s", user.pk)
-        return False
-    return True
+    return _send(user, "emails/confirm_email", context)
 
 
 # --- File slots ----------------------------------------------------------------------------
@@ -254,6 +269,8 @@ class PaperSlotsForm(forms.Form):
         self.token = self._token()
         self.kept = uploads.kept_uploads(self.token, user)
         self._over_total = False
+        # Set by keep_uploads when the same form was being sent by another request.
+        self.sent_twice = False
         for document in self.documents:
             required = document.is_required if required_ids is None else document.pk in required_ids
             label = (
@@ -287,12 +304,15 @@ class PaperSlotsForm(forms.Form):
             self.initial["token"] = token
             return token
         try:
-            return uuid.UUID(str(self.data.get("token")))
+            token = uuid.UUID(str(self.data.get("token")))
         except ValueError:
+            token = None
+        if token is None or uploads.token_taken(token, self.user):
+            # Missing, malformed, or another citizen's form replayed: this form starts afresh.
             token = uuid.uuid4()
             self.data = self.data.copy()
             self.data["token"] = str(token)
-            return token
+        return token
 
     def _describe_slot(self, document):
         name = self.slot_name(document)
@@ -376,13 +396,40 @@ class PaperSlotsForm(forms.Form):
             name = self.slot_name(document)
             value = cleaned.get(name)
             if isinstance(value, UploadedFile) and not self._over_total:
-                self.kept[document.pk] = uploads.keep_pending(
-                    self.token, self.user, document, value, value.upload_info
-                )
+                self._keep(document, value)
             elif value is None and name in cleaned and document.pk in self.kept:
                 uploads.discard_pending([self.kept.pop(document.pk)])
             self._describe_slot(document)
         return [self.kept[d.pk] for d in self.documents if d.pk in self.kept]
+
+    def _keep(self, document, uploaded):
+        name = self.slot_name(document)
+        if not uploads.may_keep(self.user, uploaded.upload_info.size):
+            self.add_error(
+                name,
+                forms.ValidationError(
+                    _(
+                        "You have too many files in forms not sent yet. Send those forms, or "
+                        "try again tomorrow: unsent files are deleted after a day."
+                    ),
+                    code="pending_quota",
+                ),
+            )
+            return
+        try:
+            self.kept[document.pk] = uploads.keep_pending(
+                self.token, self.user, document, uploaded, uploaded.upload_info
+            )
+        except uploads.SlotTaken:
+            self.sent_twice = True
+            self.add_error(
+                None,
+                forms.ValidationError(
+                    _("This form was sent twice at the same moment. Please check it and send "
+                      "it once more."),
+                    code="sent_twice",
+                ),
+            )  # fmt: skip
 
     def error_summary(self):
         """(field id or None, label, message) of every error, for the list above the form."""

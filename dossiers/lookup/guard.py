@@ -10,26 +10,28 @@ whether the code exists, so every lookup does the same work and gives the same a
 - every failure (unknown code, wrong phone, wrong key, malformed input) renders the same page;
 - every answer is padded to LOOKUP_MIN_SECONDS, so its timing does not tell either.
 
-Failures are counted per IP address and per code in the cache (Redis in production, shared by
-the workers): from LOOKUP_SLOW_AFTER failures answers are slowed, at LOOKUP_MAX_FAILURES lookups
-are refused for LOOKUP_LOCK_MINUTES. Failed attempts are logged (LookupAttempt) for the admin.
-A success grants the browser's session that one record for LOOKUP_GRANT_MINUTES, so the citizen
-can reload and rate without typing a factor again — factors never travel in a URL.
+Failures are counted in the cache (Redis in production, shared by the workers) per client address
+(an IPv6 client by its /64), per code, and per (code, address): from LOOKUP_SLOW_AFTER failures
+answers are slowed; at LOOKUP_MAX_FAILURES an address, or an address for that code, is refused
+for LOOKUP_LOCK_MINUTES. The per-code count only ever slows: strangers' wrong phones must not
+lock the applicant out of their own dossier. Failed attempts are logged (LookupAttempt) for the
+admin. A success grants the browser's session that one record for LOOKUP_GRANT_MINUTES, so the
+citizen can reload and rate without typing a factor again — factors never travel in a URL.
 """
 
 import hashlib
 import hmac
-import ipaddress
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from myphong import throttle
 
 from ..models import LookupAttempt
 from ..phones import phone_digits
@@ -86,13 +88,9 @@ def _matches(typed_factor, phone, key):
 
 
 def client_ip(request):
-    """The address the request came from, found as the login lockout finds it (django-axes:
-    AXES_CLIENT_IP_CALLABLE behind a proxy, else REMOTE_ADDR), so one setting serves both."""
-    address = get_client_ip_address(request) or ""
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+    """The address the request came from, found as the login lockout finds it
+    (myphong.throttle: TRUSTED_PROXIES, else REMOTE_ADDR), so one setting serves both."""
+    return throttle.client_ip(request)
 
 
 def _cache_key(scope, value):
@@ -122,7 +120,8 @@ class Attempt:
     ip: str | None
     code_tried: str
     user_agent: str
-    keys: list = field(default_factory=list)
+    keys: list = field(default_factory=list)  # counted; each may slow
+    lockable: list = field(default_factory=list)  # the keys that may also refuse
     locked: bool = False
     delay: float = 0.0
     started: float = field(default_factory=time.monotonic)
@@ -131,15 +130,20 @@ class Attempt:
 def check_attempt(request, code):
     """Start a lookup of `code` (as typed): is it refused, or slowed, by earlier failures?"""
     ip = client_ip(request)
+    network = throttle.network_of(ip)
     attempt = Attempt(
         ip=ip,
         code_tried=(code or "")[:MAX_TYPED],
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-        keys=[_cache_key("ip", ip or "unknown")],
+        keys=[_cache_key("ip", network)],
     )
-    if normalise_code(code):  # an empty code is nobody's: it locks no one out
-        attempt.keys.append(_cache_key("code", normalise_code(code)))
-    locks = cache.get_many([f"{key}:lock" for key in attempt.keys])
+    attempt.lockable = list(attempt.keys)
+    code = normalise_code(code)
+    if code:  # an empty code is nobody's: it slows no one down
+        pair = _cache_key("code-ip", f"{code}|{network}")
+        attempt.keys += [_cache_key("code", code), pair]
+        attempt.lockable.append(pair)
+    locks = cache.get_many([f"{key}:lock" for key in attempt.lockable])
     counts = cache.get_many(attempt.keys)
     # The lock holds its own end: the cache's expiry is only its clean-up.
     attempt.locked = any(until > time.time() for until in locks.values())
@@ -149,10 +153,11 @@ def check_attempt(request, code):
 
 
 def record_failure(attempt, reason):
-    """Count the failure against the address and the code, lock them at the limit, log it."""
+    """Count the failure against the address, the code and both; lock the address, or the
+    address for this code, at the limit; log it."""
     if reason != LookupAttempt.Reason.LOCKED:
         for key in attempt.keys:
-            if _bump(key) >= settings.LOOKUP_MAX_FAILURES:
+            if _bump(key) >= settings.LOOKUP_MAX_FAILURES and key in attempt.lockable:
                 cache.set(f"{key}:lock", time.time() + _window(), _window())
                 cache.delete(key)
     LookupAttempt.objects.create(
@@ -213,12 +218,12 @@ def look_up(request, queryset, phone_field, code, factor):
 
 def submission_refused(request):
     """True when this address sent LOOKUP_MAX_FAILURES feedback within the window."""
-    key = _cache_key("submit", client_ip(request) or "unknown")
+    key = _cache_key("submit", throttle.client_network(request))
     return (cache.get(key) or 0) >= settings.LOOKUP_MAX_FAILURES
 
 
 def record_submission(request):
-    _bump(_cache_key("submit", client_ip(request) or "unknown"))
+    _bump(_cache_key("submit", throttle.client_network(request)))
 
 
 def forget_old_lookup_attempts(now=None):

@@ -20,6 +20,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from myphong.spreadsheets import put
+
 from .. import deadlines
 from ..calendar.engine import TZ
 from ..models import Dossier, DossierEvent
@@ -381,7 +383,7 @@ def register_xlsx(agency_name, start, end, rows):
         start=1,
     ):
         sheet.merge_cells(f"A{line}:{last}{line}")
-        cell = sheet.cell(row=line, column=1, value=text)
+        cell = put(sheet, line, 1, text)
         cell.font = font
         cell.alignment = Alignment(horizontal="center", vertical="center")
 
@@ -393,9 +395,9 @@ def register_xlsx(agency_name, start, end, rows):
             sheet.cell(row=row, column=column).border = box
             sheet.cell(row=row, column=column).alignment = centred
             sheet.cell(row=row, column=column).font = bold
-        sheet.cell(row=top, column=column, value=header)
+        put(sheet, top, column, header)
         if subheader:
-            sheet.cell(row=sub, column=column, value=subheader)
+            put(sheet, sub, column, subheader)
         else:
             sheet.merge_cells(start_row=top, start_column=column, end_row=sub, end_column=column)
     column = 1
@@ -412,7 +414,7 @@ def register_xlsx(agency_name, start, end, rows):
             if isinstance(value, datetime):
                 # Excel has no time zones: the office's local time, as printed everywhere.
                 value = timezone.localtime(value, TZ).replace(tzinfo=None)
-            cell = sheet.cell(row=row_number, column=column, value=value)
+            cell = put(sheet, row_number, column, value)
             cell.border = box
             cell.alignment = wrap
             if isinstance(value, datetime):
@@ -420,7 +422,7 @@ def register_xlsx(agency_name, start, end, rows):
             elif column == 1:
                 cell.alignment = Alignment(horizontal="center", vertical="top")
     if not rows:
-        sheet.cell(row=sub + 1, column=1, value="Không có hồ sơ nào được tiếp nhận trong kỳ.")
+        put(sheet, sub + 1, 1, "Không có hồ sơ nào được tiếp nhận trong kỳ.")
         sheet.merge_cells(f"A{sub + 1}:{last}{sub + 1}")
 
     sheet.freeze_panes = sheet.cell(row=sub + 1, column=1)

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from myphong import spreadsheets
+
 from .. import statistics
 from . import charts as statistics_charts
 from .pdf import write_pdf
@@ -137,10 +139,8 @@ def _tables(report):
 
 
 def text(cell, value):
-    """Write `value` as text, never as a formula, whatever it starts with."""
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"
-    return cell
+    """Write `value` as text, never as a formula, whatever it starts with (myphong.spreadsheets)."""
+    return spreadsheets.put(cell.parent, cell.row, cell.column, "" if value is None else str(value))
 
 
 def report_xlsx(report):

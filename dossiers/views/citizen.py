@@ -19,8 +19,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
-from myphong import roles
+from myphong import accounts, roles
 from procedures.selectors import procedure_detail
 
 from .. import permissions, services
@@ -31,6 +32,7 @@ from ..forms.citizen import (
     SupplementForm,
     link_validity,
     registration_fingerprint,
+    send_already_registered_email,
     send_confirmation_email,
 )
 from ..forms.lookup import WithdrawForm
@@ -79,17 +81,27 @@ def _next_url(request):
 
 
 def register(request):
+    """The same answer whether the address is new, waiting or taken; one mail per address per
+    few minutes; a limited number of registrations per client address."""
     if request.user.is_authenticated:
         return redirect("dossiers:my_dossiers")
     form = RegistrationForm(request.POST or None)
+    context = {"form": form, "next": _next_url(request)}
+    if request.method == "POST" and accounts.over_limit(request):
+        return accounts.refuse(request, "registration/register.html", context)
     if request.method == "POST" and form.is_valid():
+        accounts.count_request(request)
         user = form.save()
         if user is not None:
             request.session[REGISTERED_IN_THIS_BROWSER] = registration_fingerprint(user)
-            if not send_confirmation_email(user, _next_url(request)):
+            if accounts.may_mail(user.email) and not send_confirmation_email(
+                user, _next_url(request)
+            ):
                 messages.warning(request, MAIL_FAILED)
-            return redirect("dossiers:registration_sent")
-    return render(request, "registration/register.html", {"form": form, "next": _next_url(request)})
+        elif form.existing is not None and accounts.may_mail(form.existing.email):
+            send_already_registered_email(form.existing)
+        return redirect("dossiers:registration_sent")
+    return render(request, "registration/register.html", context)
 
 
 def registration_sent(request):
@@ -98,14 +110,22 @@ def registration_sent(request):
 
 def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and accounts.over_limit(request):
+        return accounts.refuse(request, "registration/resend.html", {"form": form})
     if request.method == "POST" and form.is_valid():
+        accounts.count_request(request)
         form.save(_next_url(request))
         return redirect("dossiers:registration_sent")
     return render(request, "registration/resend.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def confirm_email(request, uidb64, token):
-    """Activate the account; a used or expired link says so and offers a new one.
+    """The link opens a page with a button; only the button (a POST) activates the account.
+
+    Mail scanners open every link in a message with a GET: an account someone registered with
+    another person's address must not be activated by the scanner of that person's mailbox.
+    A used or expired link says so and offers a new one.
 
     The link logs in only the browser that registered with the current password. Opened
     elsewhere it confirms the address and asks for the password: someone who registered
@@ -118,6 +138,8 @@ def confirm_email(request, uidb64, token):
     except (ValueError, UnicodeDecodeError, get_user_model().DoesNotExist):
         user = None
     if user is not None and default_token_generator.check_token(user, token):
+        if request.method != "POST":
+            return render(request, "registration/confirm_email.html", {"next": _next_url(request)})
         user.is_active = True
         user.save(update_fields=["is_active"])
         next_url = _next_url(request)
@@ -162,9 +184,14 @@ def submit(request, code):
     done = _own_dossiers(request.user).filter(intake_token=form.token).first()
     if done is not None:
         return redirect("dossiers:submitted", pk=done.pk)
-    valid = form.is_valid()
+    form.is_valid()
     kept = form.keep_uploads()
-    if valid:
+    if form.sent_twice:
+        # The other request of a double click may have made the dossier meanwhile.
+        done = _own_dossiers(request.user).filter(intake_token=form.token).first()
+        if done is not None:
+            return redirect("dossiers:submitted", pk=done.pk)
+    if form.is_valid():  # keeping the files may have found a problem of its own
         try:
             dossier = services.submit_online(
                 procedure,
@@ -236,9 +263,9 @@ def my_dossier(request, pk):
         }
         if request.method == "POST":
             form = SupplementForm(request.POST, request.FILES, **form_kwargs)
-            valid = form.is_valid()
+            form.is_valid()
             kept = form.keep_uploads()
-            if valid:
+            if form.is_valid():  # keeping the files may have found a problem of its own
                 try:
                     services.add_supplement(
                         dossier, request.user, pending_uploads=kept, note=form.cleaned_data["note"]

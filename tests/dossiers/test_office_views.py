@@ -56,6 +56,13 @@ def english(client):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _one_login_for_a_story_of_several_days(settings):
+    """These stories span working days with one login; the working-day limit of a staff
+    session has its own tests (tests/security/test_deployment.py)."""
+    settings.STAFF_SESSION_HOURS = 24 * 30
+
+
 def as_user(client, user):
     client.force_login(user)
     return client

@@ -67,7 +67,9 @@ def test_citizen_registers_confirms_logs_in_and_submits_with_a_pdf(page, khai_si
     assert page.get_by_role("heading", level=1).inner_text() == vi("Check your email")
 
     link = re.search(r"http\S+/dang-ky/xac-nhan/\S+", mail.outbox[-1].body).group(0)
-    page.goto(link)
+    page.goto(link)  # a page with a button: a mail scanner's GET activates nothing
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=vi("Confirm my email")).click()
     assert page.get_by_role("heading", level=1).inner_text() == vi("My dossiers")
 
     # Log out, and back in with the email typed in capitals.

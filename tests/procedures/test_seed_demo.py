@@ -9,7 +9,7 @@ from procedures.models import Procedure, Sector
 
 def seed():
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--force", stdout=out)  # tests run with DEBUG off
     return out.getvalue()
 
 

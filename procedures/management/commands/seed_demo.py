@@ -3,9 +3,10 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from dossiers import demo
@@ -30,7 +31,20 @@ DEMO_ACCOUNTS = [
 class Command(BaseCommand):
     help = "Load the demo catalogue and the demo staff accounts (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (a demonstration server, a benchmark database).",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            # The demo accounts have published passwords: never in production by accident.
+            raise CommandError(
+                "seed_demo creates accounts with published passwords and runs only with "
+                "DEBUG=1 (as `make run` does). Add --force to seed anyway."
+            )
         data = json.loads(DATA.read_text(encoding="utf-8"))
         with transaction.atomic():
             for agency in data["agencies"]:
