@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 
@@ -6,6 +7,15 @@ from django.utils import translation
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of one test never land in var/media or in another test."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters and mail limits live in the cache (Redis under CI, which outlives a
+    run): one test's attempts, or an earlier run's, never slow or silence the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

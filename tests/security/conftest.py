@@ -14,16 +14,6 @@ def sms(settings):
     return RecordingSms.sent
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Throttle counters live in the cache: one test's failures never slow the next."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def agency(db):
     return AgencyFactory()
