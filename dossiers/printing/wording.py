@@ -197,6 +197,18 @@ def time_left(dossier, now=None):
     return describe_time_left(info, deadlines.default_calendar(dossier.agency))
 
 
+def approval_state(dossier):
+    """Where the result stands with the leader, for a queue row and the dossier page: "Waiting
+    for approval", "Approved", or "" while nothing was sent."""
+    if dossier.status not in (Status.IN_PROGRESS, Status.TRANSFERRED):
+        return ""
+    if dossier.approved_at is not None:
+        return gettext("Approved, ready to mark resolved")
+    if dossier.approval_requested_at is not None:
+        return gettext("Waiting for approval")
+    return ""
+
+
 # --- Events in plain words --------------------------------------------------------------------
 
 # Events that are not in the workflow's ACTIONS table, or read better in other words there.

@@ -63,6 +63,12 @@ def event_details(event):
     return wording.event_details(event)
 
 
+@register.filter
+def approval_state(dossier):
+    """ "Waiting for approval" / "Approved…" / "" (printing.wording.approval_state)."""
+    return wording.approval_state(dossier)
+
+
 @register.simple_tag
 def time_left(dossier, now=None):
     """The deadline in words (deadlines.time_left, described by printing.wording)."""

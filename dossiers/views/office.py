@@ -31,6 +31,7 @@ staff_only = roles.role_required(*roles.STAFF)
 PAGE_SIZE = 25
 QUEUE_LABELS = {
     "mine": gettext_lazy("Mine"),
+    "approval": gettext_lazy("Waiting for approval"),
     "unassigned": gettext_lazy("Not assigned"),
     "due_soon": gettext_lazy("Due within a working day"),
     "overdue": gettext_lazy("Overdue"),
