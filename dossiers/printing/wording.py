@@ -197,6 +197,23 @@ def time_left(dossier, now=None):
     return describe_time_left(info, deadlines.default_calendar(dossier.agency))
 
 
+def apology_advice(proposal, dossier):
+    """What the dossier's page says about Form 04 (`deadlines.apology_proposal`), calmly: "" when
+    there is nothing to say."""
+    if not proposal:
+        return ""
+    if proposal["too_late"]:
+        return gettext(
+            "Less than one working day is left, so it is too late to apologise and set a new "
+            "appointment (Form 04) for this dossier. Aim to have the result ready by %(due)s."
+        ) % {"due": local_text(dossier.due_at)}
+    return gettext(
+        "Two working days or less are left. If the result cannot be ready in time, apologise "
+        "and set a new appointment (Form 04) now: it must be issued at least one working day "
+        "before the due time, and only once."
+    )
+
+
 def approval_state(dossier):
     """Where the result stands with the leader, for a queue row and the dossier page: "Waiting
     for approval", "Approved", or "" while nothing was sent."""

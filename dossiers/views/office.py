@@ -22,7 +22,7 @@ from procedures.models import Procedure
 
 from .. import deadlines, permissions, services
 from ..forms.office import FORMS, QueueFilterForm, action_form
-from ..printing.wording import time_left
+from ..printing.wording import apology_advice, time_left
 from ..selectors import QUEUES, queue_counts, visible_dossiers, work_queue
 from ..workflow import ACTIONS, EVENT_OF_FORM, Event
 
@@ -112,6 +112,7 @@ def _dossier_page(request, dossier, bound=None):
     done = {event.action for event in events}
     slips = [form for form, action in EVENT_OF_FORM.items() if action in done]
     info = time_left(dossier, now)
+    proposal = deadlines.apology_proposal(dossier, now) if Event.RESCHEDULE in names else None
     return render(
         request,
         "dossiers/office/dossier.html",
@@ -122,9 +123,8 @@ def _dossier_page(request, dossier, bound=None):
             "attachments": dossier.attachments.all(),
             "slips": slips,
             "time_left": info,
-            "proposal": deadlines.apology_proposal(dossier, now)
-            if Event.RESCHEDULE in names
-            else None,
+            "proposal": proposal,
+            "apology_advice": apology_advice(proposal, dossier),
             "forms": forms,
             "open_action": bound.action if bound is not None else "",
             "can_check_at_counter": permissions.may(user, dossier, Event.ACCEPT),
