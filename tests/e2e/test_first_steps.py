@@ -58,3 +58,33 @@ def test_counter_picker_arrow_down_moves_the_highlight(page, birth_catalogue):
     second = page.locator("#thu-tuc-ds li").nth(1)
     assert second.get_attribute("aria-selected") == "true"
     assert axe_violations(page) == []
+
+
+def test_the_counters_intake_fits_a_360_px_phone(phone_page, birth_catalogue):
+    from tests.factories import RequiredDocumentFactory
+
+    procedure = birth_catalogue["1.001193"]
+    RequiredDocumentFactory(procedure=procedure, name="Tờ khai đăng ký khai sinh theo mẫu")
+    RequiredDocumentFactory(procedure=procedure, name="Giấy chứng sinh")
+    log_in(phone_page, "tiepnhan")
+    phone_page.goto("/quay/tiep-nhan/?thu-tuc=1.001193")
+    widths = phone_page.evaluate(
+        """() => { const t = document.querySelector('.intake-papers');
+                   return [document.documentElement.scrollWidth, t.scrollWidth,
+                           t.parentElement.clientWidth]; }"""
+    )
+    page_width, table_width, room = widths
+    assert page_width <= 360
+    assert table_width <= room
+    assert axe_violations(phone_page) == []
+
+
+def test_accepting_an_online_dossier_says_so_once_on_the_receipt(page, birth_catalogue):
+    from tests.factories import DossierFactory
+
+    DossierFactory(procedure=birth_catalogue["1.001193"])
+    log_in(page, "tiepnhan")
+    page.get_by_role("link", name="Kiểm tra Nguyễn Thị Hoa").click()
+    page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
+    page.wait_for_url("**/bien-nhan/")
+    assert page.locator("main .alert-success").count() == 1
