@@ -197,6 +197,58 @@ def time_left(dossier, now=None):
     return describe_time_left(info, deadlines.default_calendar(dossier.agency))
 
 
+def citizen_due(dossier):
+    """The result's due as the applicant reads it (pages and lookup): the date and time, or,
+    while the clock is stopped, why no date holds now (the rule of settings.DEADLINE_SUPPLEMENT_RULE
+    for supplements, services.confirm_payment for the fee)."""
+    if dossier.due_at is None:
+        return ""
+    if dossier.status == Status.AWAITING_SUPPLEMENT:
+        if settings.DEADLINE_SUPPLEMENT_RULE == "restart":
+            return gettext(
+                "Paused — a new due date will be set when all the papers are received "
+                "(the legal time then counts again from the start)"
+            )
+        return gettext(
+            "Paused — a new due date will be set when all the papers are received "
+            "(the working time that was left then continues)"
+        )
+    if dossier.status == Status.AWAITING_PAYMENT:
+        return gettext(
+            "Paused until the fee is paid — the due date then moves by the working time waited"
+        )
+    return local_text(dossier.due_at)
+
+
+def payment_due(dossier, request_event):
+    """What the applicant needs to pay the fee (the latest `request_payment` event): the
+    amount, what it is for, how and where to pay — or None when no fee is awaited. The email
+    and text message of the request say the same (templates/emails/payment_requested*)."""
+    if dossier.status != Status.AWAITING_PAYMENT or request_event is None:
+        return None
+    amount = (request_event.data or {}).get("amount")
+    if not amount:
+        return None
+    agency = dossier.agency
+    contact = office_contact(agency)
+    purpose = request_event.note or gettext(
+        "the fees and charges of the procedure “%(procedure)s”"
+    ) % {"procedure": dossier.procedure.name}
+    return {
+        "amount": money(amount),
+        "purpose": purpose,
+        "where": contact["where"],
+        "hours": office_hours_text(agency),
+        "phone": contact["phone"],
+        "how": gettext(
+            "Pay in person at the one-stop office and give the dossier code %(code)s: the "
+            "officer takes the payment and gives you a receipt. Processing continues once the "
+            "fee is paid."
+        )
+        % {"code": dossier.code or dossier.reference},
+    }
+
+
 def apology_advice(proposal, dossier):
     """What the dossier's page says about Form 04 (`deadlines.apology_proposal`), calmly: "" when
     there is nothing to say."""
