@@ -254,6 +254,8 @@ class Attachment(models.Model):
         null=True,
         blank=True,
     )
+    # What a supplement request asked for, in its words, when the file answers one of its items.
+    requested_item = models.CharField(_("item asked for"), max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPLICATION)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -372,9 +374,16 @@ class PendingUpload(models.Model):
 
     token = models.UUIDField(db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The slot the file fills: a paper of the procedure, or an item a supplement request asked
+    # for in its own words (which may also name a paper of the procedure).
     required_document = models.ForeignKey(
-        "procedures.RequiredDocument", on_delete=models.CASCADE, related_name="+"
+        "procedures.RequiredDocument",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
+    item = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to="pending/%Y/%m/", max_length=300)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
@@ -385,8 +394,19 @@ class PendingUpload(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["token", "required_document"], name="one_pending_upload_per_slot"
-            )
+                fields=["token", "required_document"],
+                condition=models.Q(item=""),
+                name="one_pending_upload_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["token", "item"],
+                condition=~models.Q(item=""),
+                name="one_pending_upload_per_item",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(item="") | models.Q(required_document__isnull=False),
+                name="pending_upload_fills_a_slot",
+            ),
         ]
 
     def __str__(self):

@@ -1,5 +1,6 @@
 """Read-side queries of dossiers: who may see what, work queues, lookup, statistics."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
@@ -46,6 +47,28 @@ def reception_queue(user):
         .select_related("procedure__sector")
         .order_by("submitted_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class SupplementItem:
+    """One thing a supplement request asked for, in its words, and the procedure's paper it
+    names (None when it names none: "Bản sao sổ hộ khẩu" for a procedure that lists no such
+    paper)."""
+
+    text: str
+    document: object = None
+
+
+def supplement_items(items, documents):
+    """The items of a supplement request (one line each), each with the paper it names: a
+    paper whose name, without case and diacritics, is in the item's words."""
+    documents = list(documents)
+    found = []
+    for text in items:
+        words = fold(text)
+        document = next((d for d in documents if fold(d.name) in words), None)
+        found.append(SupplementItem(text, document))
+    return found
 
 
 # --- Work queues of the back office ---------------------------------------------------------

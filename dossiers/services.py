@@ -207,6 +207,7 @@ def _attach_pending(dossier, upload, user, kind):
     attachment = Attachment(
         dossier=dossier,
         required_document=upload.required_document,
+        requested_item=upload.item,
         kind=kind,
         original_name=upload.original_name,
         size=upload.size,

@@ -217,22 +217,24 @@ def safe_name(name, extension):
 
 
 def kept_uploads(token, user):
-    """The files kept for the form `token` of `user`, by required document id."""
+    """The files kept for the form `token` of `user`, by slot: the item asked for (its words)
+    or else the required document's id."""
     if token is None or user is None:
         return {}
     rows = PendingUpload.objects.filter(token=token, user=user).select_related("required_document")
-    return {row.required_document_id: row for row in rows}
+    return {row.item or row.required_document_id: row for row in rows}
 
 
-def keep_pending(token, user, document, uploaded_file, info):
-    """Keep a checked file for the form `token`, replacing the one kept for the same paper."""
-    discard_pending(
-        PendingUpload.objects.filter(token=token, user=user, required_document=document)
-    )
+def keep_pending(token, user, document, uploaded_file, info, item=""):
+    """Keep a checked file for the form `token`, replacing the one kept for the same slot (the
+    item asked for, or else the paper)."""
+    same_slot = {"item": item} if item else {"item": "", "required_document": document}
+    discard_pending(PendingUpload.objects.filter(token=token, user=user, **same_slot))
     pending = PendingUpload(
         token=token,
         user=user,
         required_document=document,
+        item=item,
         original_name=info.name,
         size=info.size,
         content_type=info.content_type,

@@ -38,7 +38,7 @@ from ..lookup.progress import citizen_timeline, where_to_collect
 from ..lookup.rating import may_rate
 from ..models import Attachment, DossierEvent, Rating
 from ..printing.wording import payment_due
-from ..selectors import visible_dossiers
+from ..selectors import supplement_items, visible_dossiers
 from ..workflow import RESULT_READY, Event, Status
 
 # Session key: the registration this browser made (see confirm_email).
@@ -241,10 +241,11 @@ def my_dossier(request, pk):
     asked = _latest(events, Event.REQUEST_SUPPLEMENT)
     form = None
     if dossier.status == Status.AWAITING_SUPPLEMENT:
+        documents = list(dossier.procedure.documents.all())
         form_kwargs = {
             "user": request.user,
-            "documents": dossier.procedure.documents.all(),
-            "items": asked.data.get("items", []) if asked else [],
+            "documents": documents,
+            "items": supplement_items(asked.data.get("items", []) if asked else [], documents),
         }
         if request.method == "POST":
             form = SupplementForm(request.POST, request.FILES, **form_kwargs)
