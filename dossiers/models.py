@@ -661,6 +661,7 @@ class Feedback(models.Model):
     dossier_code = models.CharField(_("dossier code mentioned"), max_length=40, blank=True)
     sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
     sender_phone = models.CharField(_("sender's phone"), max_length=20, blank=True)
+    sender_email = models.EmailField(_("sender's email"), blank=True)
     lookup_key = models.CharField(_("lookup key"), max_length=12, default=_lookup_key)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
     answer = models.TextField(_("answer"), blank=True)
@@ -673,6 +674,9 @@ class Feedback(models.Model):
         related_name="+",
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When the sender was told of the answer, on each channel they left: told once on each.
+    answer_emailed_at = models.DateTimeField(_("answer emailed"), null=True, blank=True)
+    answer_texted_at = models.DateTimeField(_("answer sent by text message"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
