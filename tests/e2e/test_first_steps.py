@@ -88,3 +88,27 @@ def test_accepting_an_online_dossier_says_so_once_on_the_receipt(page, birth_cat
     page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
     page.wait_for_url("**/bien-nhan/")
     assert page.locator("main .alert-success").count() == 1
+
+
+def test_a_form_with_errors_puts_the_keyboard_on_its_summary(page, transactional_db):
+    from tests.factories import AgencyFactory
+
+    AgencyFactory()
+    page.goto("/phan-anh/")
+    page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "loi-bieu-mau"
+    # its first link takes the keyboard to the field
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName") in ("INPUT", "TEXTAREA")
+
+
+def test_a_wrong_password_puts_the_keyboard_on_the_message(page, transactional_db):
+    UserFactory(username="tiepnhan", roles=[roles.CLERK])
+    page.goto("/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("tiepnhan")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_label("Mật khẩu").press("Enter")
+    page.wait_for_load_state()
+    assert "alert-danger" in page.evaluate("document.activeElement.className")
