@@ -39,17 +39,21 @@ system-deps:
 test-system-deps:
 	@$(MAKE) --no-print-directory debs DEBS="$(RUN_DEBS) $(TEST_DEBS)"
 
+# Links, QR codes and emails point at the address `make run` serves, unless PORTAL_BASE_URL is set
+# (a phone on the network needs the machine's address: PORTAL_BASE_URL=http://192.168.1.5:8000).
+RUN_ENV = DEBUG=$${DEBUG:-1} PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}
+
 run: system-deps $(VENV)/.installed
 	@mkdir -p var
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
 	  trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
-	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong worker --loglevel=INFO --concurrency=2 & \
-	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
-	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	  $(RUN_ENV) $(VENV)/bin/celery -A myphong worker --loglevel=INFO --concurrency=2 & \
+	  $(RUN_ENV) $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
-	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
 test: test-system-deps $(VENV)/.installed-dev

@@ -446,7 +446,8 @@ class OnlineSubmissionForm(PaperSlotsForm):
     address = forms.CharField(
         label=_("Permanent or current address"),
         max_length=300,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        # One line: "street-address" is for a multi-line field.
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     request_text = forms.CharField(
         label=_("What you ask for"),

@@ -110,10 +110,11 @@ class Moment:
 
 
 def local_text(instant):
-    """ "14:05 11/06/2025" in Vietnam's time; "" for None."""
+    """ "14:05, 11/06/2025" in Vietnam's time, in both languages (the pages' DATETIME_FORMAT,
+    myphong/formats); "" for None."""
     if instant is None:
         return ""
-    return f"{timezone.localtime(instant, TZ):%H:%M %d/%m/%Y}"
+    return f"{timezone.localtime(instant, TZ):%H:%M, %d/%m/%Y}"
 
 
 def place_name(agency_name):
@@ -304,7 +305,7 @@ def _moment(value):
         instant = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return value
-    return formats.date_format(timezone.localtime(instant), "H:i d/m/Y")
+    return local_text(instant)
 
 
 def _day(value):
