@@ -9,9 +9,12 @@ PORT ?= 8000
 # Debian packages: WeasyPrint's Pango (PDF receipts); for the tests a browser, fonts for it, and
 # pdftotext.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2
+TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2 default-jre-headless npm
+# The Nu HTML checker, from the npm registry, run with the machine's Java (tests/test_html_checker.py).
+VNU_VERSION := 26.9.27
+VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test lint format system-deps test-system-deps messages worker clean
+.PHONY: run test lint format system-deps test-system-deps messages worker clean vnu
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory debs DEBS="python3-venv"
@@ -56,7 +59,14 @@ run: system-deps $(VENV)/.installed
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-test: test-system-deps $(VENV)/.installed-dev
+# --ignore-scripts: the package's own install script would download a Java; the machine's is used.
+vnu:
+	@if command -v npm >/dev/null && [ ! -f $(VNU_JAR) ]; then \
+	  mkdir -p var/vnu && npm install --prefix var/vnu --no-audit --no-fund --ignore-scripts \
+	    vnu-jar@$(VNU_VERSION); \
+	fi
+
+test: test-system-deps $(VENV)/.installed-dev vnu
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
