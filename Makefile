@@ -9,7 +9,7 @@ PORT ?= 8000
 # Debian packages: WeasyPrint's Pango (PDF receipts); for the tests a browser, fonts for it, and
 # pdftotext.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2 default-jre-headless npm
+TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2
 # The Nu HTML checker, from the npm registry, run with the machine's Java (tests/test_html_checker.py).
 VNU_VERSION := 26.9.27
 VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
@@ -59,8 +59,11 @@ run: system-deps $(VENV)/.installed
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
+# Java and npm come from Debian only when the machine has none (any Java 11+ and npm will do).
 # --ignore-scripts: the package's own install script would download a Java; the machine's is used.
 vnu:
+	@command -v java >/dev/null || $(MAKE) --no-print-directory debs DEBS="default-jre-headless"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory debs DEBS="npm"
 	@if command -v npm >/dev/null && [ ! -f $(VNU_JAR) ]; then \
 	  mkdir -p var/vnu && npm install --prefix var/vnu --no-audit --no-fund --ignore-scripts \
 	    vnu-jar@$(VNU_VERSION); \
