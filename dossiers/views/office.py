@@ -42,14 +42,14 @@ QUEUE_LABELS = {
 }
 
 
-def _default_queue(user):
-    """Specialists start with their own dossiers, leaders with what to assign, clerks with
-    results to hand over."""
+def _default_queue(user, counts):
+    """Specialists start with their own dossiers, leaders with what waits for their signature
+    (else what to assign), clerks with results to hand over."""
     held = permissions.user_roles(user)
     if roles.SPECIALIST in held:
         return "mine"
     if roles.LEADER in held:
-        return "unassigned"
+        return "approval" if counts["approval"] else "unassigned"
     return "to_return"
 
 
@@ -66,10 +66,10 @@ def queue(request):
     form = QueueFilterForm(request.GET, procedures=procedures)
     form.is_valid()  # a wrong value drops that filter only (its error is shown), never a 500
     filters = form.cleaned_data
-    name = filters.get("hang") or _default_queue(user)
+    counts = queue_counts(user, now)
+    name = filters.get("hang") or _default_queue(user, counts)
     dossiers = work_queue(user, name, filters, now=now)
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = queue_counts(user, now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("hang", None)

@@ -102,3 +102,12 @@ def test_the_approve_form_resolves_when_its_box_is_ticked(
         {"version": Dossier.objects.get(pk=dossier.pk).version, "resolve": "on"},
     )
     assert Dossier.objects.get(pk=dossier.pk).status == Status.RESOLVED
+
+
+def test_a_leader_opens_the_approval_queue_first_when_something_waits(
+    client, procedure, clerk, leader, specialist
+):
+    client.force_login(leader)
+    assert client.get(reverse("dossiers:office_queue")).context["queue"] == "unassigned"
+    sent_for_approval(procedure, clerk, leader, specialist)
+    assert client.get(reverse("dossiers:office_queue")).context["queue"] == "approval"
