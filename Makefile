@@ -10,8 +10,11 @@ PORT ?= 8000
 # pdftotext.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2
+# The Nu HTML checker, from the npm registry, run with the machine's Java (tests/test_html_checker.py).
+VNU_VERSION := 26.9.27
+VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test lint format system-deps test-system-deps messages worker clean
+.PHONY: run test lint format system-deps test-system-deps messages worker clean vnu
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory debs DEBS="python3-venv"
@@ -39,20 +42,34 @@ system-deps:
 test-system-deps:
 	@$(MAKE) --no-print-directory debs DEBS="$(RUN_DEBS) $(TEST_DEBS)"
 
+# Links, QR codes and emails point at the address `make run` serves, unless PORTAL_BASE_URL is set
+# (a phone on the network needs the machine's address: PORTAL_BASE_URL=http://192.168.1.5:8000).
+RUN_ENV = DEBUG=$${DEBUG:-1} PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}
+
 run: system-deps $(VENV)/.installed
 	@mkdir -p var
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
 	  trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
-	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong worker -Q celery,pdf --loglevel=INFO --concurrency=2 & \
-	  DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
-	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	  $(RUN_ENV) $(VENV)/bin/celery -A myphong worker -Q celery,pdf --loglevel=INFO --concurrency=2 & \
+	  $(RUN_ENV) $(VENV)/bin/celery -A myphong beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
-	  DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT); \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-test: test-system-deps $(VENV)/.installed-dev
+# Java and npm come from Debian only when the machine has none (any Java 11+ and npm will do).
+# --ignore-scripts: the package's own install script would download a Java; the machine's is used.
+vnu:
+	@command -v java >/dev/null || $(MAKE) --no-print-directory debs DEBS="default-jre-headless"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory debs DEBS="npm"
+	@if command -v npm >/dev/null && [ ! -f $(VNU_JAR) ]; then \
+	  mkdir -p var/vnu && npm install --prefix var/vnu --no-audit --no-fund --ignore-scripts \
+	    vnu-jar@$(VNU_VERSION); \
+	fi
+
+test: test-system-deps $(VENV)/.installed-dev vnu
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

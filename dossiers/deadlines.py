@@ -205,10 +205,13 @@ def apology_window(calendar: WorkingCalendar, now: datetime) -> tuple[datetime, 
 
 
 def apology_proposal(dossier, now: datetime | None = None):
-    """Whether the dossier's page proposes Form 04: None, or {"too_late": bool}.
+    """Whether the dossier's page speaks of Form 04: None, or {"too_late": bool}.
 
-    Proposed when no Form 04 was issued yet and the due falls inside `apology_window`; said to be
-    too late (calmly, on the page) when less than the legal notice is left.
+    Only where Form 04 can apply: a dossier whose whole legal time is one working day or less
+    ("in the day", a few working hours) could never give a working day's notice, so it is never
+    proposed — nor said to be too late. Otherwise proposed when no Form 04 was issued yet and the
+    due falls inside `apology_window`; said to be too late (calmly) when less than the legal
+    notice is left.
     """
     if dossier.due_before_apology is not None or dossier.due_at is None:
         return None
@@ -219,10 +222,22 @@ def apology_proposal(dossier, now: datetime | None = None):
         return None
     now = now or timezone.now()
     calendar = default_calendar(dossier.agency)
+    if not form_04_can_apply(dossier, calendar):
+        return None
     last_chance, proposed_from = apology_window(calendar, now)
     if dossier.due_at > proposed_from or dossier.due_at < now:
         return None
     return {"too_late": dossier.due_at < last_chance}
+
+
+def form_04_can_apply(dossier, calendar: WorkingCalendar | None = None) -> bool:
+    """False when the dossier's legal time never left a working day's notice before its due
+    (same-day or few-hours procedures): Form 04 is not for them."""
+    start = dossier.received_at
+    if start is None or dossier.due_at is None:
+        return False
+    calendar = calendar or default_calendar(dossier.agency)
+    return calendar.working_time_between(start, dossier.due_at) > RESCHEDULE_NOTICE
 
 
 def proposed_new_due(dossier) -> datetime | None:

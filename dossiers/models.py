@@ -256,6 +256,8 @@ class Attachment(models.Model):
         null=True,
         blank=True,
     )
+    # What a supplement request asked for, in its words, when the file answers one of its items.
+    requested_item = models.CharField(_("item asked for"), max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.APPLICATION)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -374,9 +376,16 @@ class PendingUpload(models.Model):
 
     token = models.UUIDField(db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The slot the file fills: a paper of the procedure, or an item a supplement request asked
+    # for in its own words (which may also name a paper of the procedure).
     required_document = models.ForeignKey(
-        "procedures.RequiredDocument", on_delete=models.CASCADE, related_name="+"
+        "procedures.RequiredDocument",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
+    item = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to="pending/%Y/%m/", max_length=300)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
@@ -387,8 +396,19 @@ class PendingUpload(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["token", "required_document"], name="one_pending_upload_per_slot"
-            )
+                fields=["token", "required_document"],
+                condition=models.Q(item=""),
+                name="one_pending_upload_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["token", "item"],
+                condition=~models.Q(item=""),
+                name="one_pending_upload_per_item",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(item="") | models.Q(required_document__isnull=False),
+                name="pending_upload_fills_a_slot",
+            ),
         ]
 
     def __str__(self):
@@ -643,6 +663,7 @@ class Feedback(models.Model):
     dossier_code = models.CharField(_("dossier code mentioned"), max_length=40, blank=True)
     sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
     sender_phone = models.CharField(_("sender's phone"), max_length=20, blank=True)
+    sender_email = models.EmailField(_("sender's email"), blank=True)
     lookup_key = models.CharField(_("lookup key"), max_length=12, default=_lookup_key)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
     answer = models.TextField(_("answer"), blank=True)
@@ -655,6 +676,9 @@ class Feedback(models.Model):
         related_name="+",
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When the sender was told of the answer, on each channel they left: told once on each.
+    answer_emailed_at = models.DateTimeField(_("answer emailed"), null=True, blank=True)
+    answer_texted_at = models.DateTimeField(_("answer sent by text message"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
-from .models import Notification
+from .models import Feedback, Notification
 from .printing.wording import (
     Moment,
     lookup_url,
@@ -37,7 +37,7 @@ from .printing.wording import (
     promised_due,
     recorded_instant,
 )
-from .workflow import NOTIFIED_KINDS
+from .workflow import NOTIFIED_KINDS, SMS_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def message_context(kind, dossier, event):
         "kind": kind,
         "applicant_name": dossier.applicant_name,
         "code": dossier.code or "",
+        "reference": dossier.reference,
         "lookup_url": lookup_url(dossier.code) if dossier.code else "",
         "portal_url": settings.PORTAL_BASE_URL,
         "procedure_name": dossier.procedure.name,
@@ -128,7 +129,8 @@ class NotificationFailed(Exception):
 
 
 def notify(kind, event):
-    """Send the event's email (when the applicant gave an address) and text message, each once.
+    """Send the event's email (when the applicant gave an address) and text message (unless the
+    kind is email only, workflow.FollowUp.sms), each once.
 
     Returns the channels sent now. A channel that fails does not stop the other; the failure is
     recorded and NotificationFailed is raised at the end so the caller retries.
@@ -137,7 +139,7 @@ def notify(kind, event):
     channels = []
     if dossier.applicant_email:
         channels.append((Notification.Channel.EMAIL, dossier.applicant_email, _send_email))
-    if dossier.applicant_phone:
+    if dossier.applicant_phone and kind in SMS_KINDS:
         channels.append((Notification.Channel.SMS, dossier.applicant_phone, _send_sms))
     sent, failed = [], []
     for channel, recipient, send in channels:
@@ -191,3 +193,68 @@ def _send_once(kind, event, channel, recipient, send):
     if error is not None:
         raise error
     return True
+
+
+# --- The answer to a feedback (phản ánh, kiến nghị) --------------------------------------------
+
+
+def feedback_answer_context(feedback):
+    return {
+        "code": feedback.code,
+        "sender_name": feedback.sender_name,
+        "agency_name": feedback.agency.name,
+        "answered": Moment.of(feedback.answered_at),
+        "lookup_url": f"{settings.PORTAL_BASE_URL}/phan-anh/tra-cuu/",
+        "contact": office_contact(feedback.agency),
+    }
+
+
+def tell_feedback_answered(feedback_id):
+    """Tell the sender the leader answered: by email and by text message when they left them,
+    each once (the row is locked while sending). The answer itself is read on the portal, with
+    the code and the phone number or lookup key. Raises NotificationFailed when a channel failed,
+    after trying the other, so the caller retries only what is left."""
+    failed = []
+    for channel, field, send in (
+        ("email", "answer_emailed_at", _email_feedback_answer),
+        ("sms", "answer_texted_at", _text_feedback_answer),
+    ):
+        with transaction.atomic():
+            feedback = (
+                Feedback.objects.select_for_update(of=("self",))
+                .select_related("agency")
+                .filter(pk=feedback_id, answered_at__isnull=False)
+                .first()
+            )
+            if feedback is None or getattr(feedback, field) is not None:
+                continue
+            recipient = feedback.sender_email if channel == "email" else feedback.sender_phone
+            if not recipient:
+                continue
+            try:
+                with translation.override("vi"):
+                    send(feedback, recipient, feedback_answer_context(feedback))
+            except Exception:
+                log.exception("telling feedback %s's sender by %s failed", feedback.code, channel)
+                failed.append(channel)
+                continue
+            setattr(feedback, field, timezone.now())
+            feedback.save(update_fields=[field])
+    if failed:
+        raise NotificationFailed(f"feedback {feedback_id}: {', '.join(failed)} not sent")
+
+
+def _email_feedback_answer(feedback, recipient, context):
+    subject = render_to_string("emails/feedback_answered_subject.txt", context)
+    EmailMessage(
+        " ".join(subject.split()),
+        render_to_string("emails/feedback_answered.txt", context).strip() + "\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [recipient],
+        headers={"Auto-Submitted": "auto-generated"},
+    ).send()
+
+
+def _text_feedback_answer(feedback, recipient, context):
+    text = render_to_string("emails/feedback_answered_sms.txt", context)
+    get_sms_backend().send(recipient, " ".join(text.split()))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from myphong import roles
 from myphong.roles import user_roles
 
+from . import deadlines
 from .workflow import ACTIONS, Event, Status
 
 # What the agency a dossier was transferred to may do with it.
@@ -32,6 +33,10 @@ def not_ready(dossier, action_name):
         return _("The result is already approved.")
     if action_name == Event.RESOLVE and dossier.approved_at is None:
         return _("The leader has not approved the result yet.")
+    if action_name == Event.RESCHEDULE and not deadlines.form_04_can_apply(dossier):
+        return _(
+            "Form 04 does not apply: the legal time of this dossier is one working day or less."
+        )
     return None
 
 

@@ -1,5 +1,6 @@
 """Read-side queries of dossiers: who may see what, work queues, lookup, statistics."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
@@ -48,11 +49,34 @@ def reception_queue(user):
     )
 
 
+@dataclass(frozen=True)
+class SupplementItem:
+    """One thing a supplement request asked for, in its words, and the procedure's paper it
+    names (None when it names none: "Bản sao sổ hộ khẩu" for a procedure that lists no such
+    paper)."""
+
+    text: str
+    document: object = None
+
+
+def supplement_items(items, documents):
+    """The items of a supplement request (one line each), each with the paper it names: a
+    paper whose name, without case and diacritics, is in the item's words."""
+    documents = list(documents)
+    found = []
+    for text in items:
+        words = fold(text)
+        document = next((d for d in documents if fold(d.name) in words), None)
+        found.append(SupplementItem(text, document))
+    return found
+
+
 # --- Work queues of the back office ---------------------------------------------------------
 
 # The lists a specialist, a leader or a clerk opens every morning, in the order of the tabs.
 QUEUES = (
     "mine",
+    "approval",
     "unassigned",
     "due_soon",
     "overdue",
@@ -94,6 +118,12 @@ def _queue_conditions(user, now):
     own = Q(agency=agency) if agency is not None else Q()
     conditions = {
         "mine": Q(status__in=OPEN, assigned_to=user),
+        # The result waits for the leader's signature (services.send_for_approval).
+        "approval": Q(
+            status=Status.IN_PROGRESS,
+            approval_requested_at__isnull=False,
+            approved_at__isnull=True,
+        ),
         "unassigned": own
         & Q(
             status__in=OPEN - {Status.TRANSFERRED},
@@ -109,6 +139,7 @@ def _queue_conditions(user, now):
     }
     flags = {
         "is_overdue": conditions["overdue"],
+        "awaits_approval": conditions["approval"],
         # Form 04 proposed (deadlines.apology_window), and not rescheduled yet (only once).
         "apology_proposed": running
         & Q(
@@ -129,8 +160,8 @@ def work_queue(user, queue, filters=None, now=None):
 
     `filters` (all optional): sector, procedure (instances or ids), channel, received_from and
     received_to (dates, inclusive), q (a code, or the applicant's name with or without
-    diacritics), sort (a key of SORTS, "-" for descending). The rows carry `is_overdue` and
-    `apology_proposed`, and everything a queue row shows, in one query.
+    diacritics), sort (a key of SORTS, "-" for descending). The rows carry `is_overdue`,
+    `awaits_approval` and `apology_proposed`, and everything a queue row shows, in one query.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; use one of {QUEUES}")

@@ -230,6 +230,7 @@ def _attach_pending(dossier, upload, user, kind):
     attachment = Attachment(
         dossier=dossier,
         required_document=upload.required_document,
+        requested_item=upload.item,
         kind=kind,
         original_name=upload.original_name,
         size=upload.size,
@@ -678,10 +679,13 @@ def send_for_approval(dossier, actor, *, note="", expected_version=None):
     return dossier
 
 
-def approve(dossier, leader, *, note="", expected_version=None):
-    """The leader approves and signs the result."""
+def approve(dossier, leader, *, note="", resolve=False, expected_version=None):
+    """The leader approves and signs the result; with `resolve`, the signed result is ready
+    at once: one step for the leader, the same two events in the history, all or nothing."""
     with transaction.atomic():
         dossier = _begin(dossier, leader, Event.APPROVE, expected_version)
+        if resolve and not permissions.may(leader, dossier, Event.RESOLVE, check_ready=False):
+            raise ActionRefused(gettext_lazy("You may not mark this dossier resolved."))
         now = clock.now()
         dossier.approved_by = leader
         dossier.approved_at = now
@@ -689,6 +693,8 @@ def approve(dossier, leader, *, note="", expected_version=None):
         dossier.version += 1
         dossier.save()
         _record(dossier, Event.APPROVE, leader, dossier.status, note, at=now)
+        if resolve:
+            dossier = mark_resolved(dossier, leader, expected_version=dossier.version)
     return dossier
 
 

@@ -24,7 +24,7 @@ from . import background, monthly_reports, notifications, reminders, uploads
 from .lookup import guard
 from .models import DossierEvent, Notification, Slip
 from .printing import slips
-from .workflow import FOLLOW_UPS
+from .workflow import EMAIL_ONLY_EVENTS, FOLLOW_UPS
 
 PENDING_UPLOAD_LIFETIME = timedelta(days=1)
 
@@ -149,7 +149,10 @@ def events_missing_follow_up(since):
         .filter(
             Q(has_slip=False, action__in=ACTIONS_WITH_SLIP)
             | Q(email_done=False, dossier__applicant_email__gt="")
-            | Q(sms_done=False, dossier__applicant_phone__gt="")
+            | (
+                Q(sms_done=False, dossier__applicant_phone__gt="")
+                & ~Q(action__in=EMAIL_ONLY_EVENTS)
+            )
         )
         .select_related("dossier__procedure", "dossier__agency")
         .order_by("at", "id")
@@ -271,3 +274,27 @@ def send_morning_digests():
 def check_overdue():
     """Dossiers that just became overdue or reached the Form 04 window (beat, every 15 min)."""
     return _run_reminders("overdue check", reminders.check_overdue)
+
+
+@shared_task(
+    autoretry_for=(notifications.NotificationFailed, OSError, OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+    ignore_result=True,
+)
+def send_feedback_answer_notice(feedback_id):
+    """Tell a feedback's sender that the leader answered (email, text message), retried."""
+    notifications.tell_feedback_answered(feedback_id)
+
+
+def tell_feedback_answered(feedback_id):
+    """Queue the notice after the answer is committed; never raises into the leader's request."""
+    try:
+        send_feedback_answer_notice.apply_async(
+            (feedback_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except Exception:
+        log.exception("the answer notice of feedback %s was not queued", feedback_id)

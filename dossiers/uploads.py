@@ -297,11 +297,12 @@ def safe_name(name, extension):
 
 
 def kept_uploads(token, user):
-    """The files kept for the form `token` of `user`, by required document id."""
+    """The files kept for the form `token` of `user`, by slot: the item asked for (its words)
+    or else the required document's id."""
     if token is None or user is None:
         return {}
     rows = PendingUpload.objects.filter(token=token, user=user).select_related("required_document")
-    return {row.required_document_id: row for row in rows}
+    return {row.item or row.required_document_id: row for row in rows}
 
 
 class SlotTaken(Exception):
@@ -327,8 +328,9 @@ def may_keep(user, size):
     return pending_bytes(user) + size <= settings.PENDING_UPLOADS_MAX_MB * 1024 * 1024
 
 
-def keep_pending(token, user, document, uploaded_file, info):
-    """Keep a checked file for the form `token`, replacing the one kept for the same paper.
+def keep_pending(token, user, document, uploaded_file, info, item=""):
+    """Keep a checked file for the form `token`, replacing the one kept for the same slot (the
+    item asked for, or else the paper).
 
     The file is written first and the row after; when the row cannot be written (the same form
     arrived twice at once) the file goes too and SlotTaken is raised: no file without a row.
@@ -337,6 +339,7 @@ def keep_pending(token, user, document, uploaded_file, info):
         token=token,
         user=user,
         required_document=document,
+        item=item,
         original_name=info.name,
         size=info.size,
         content_type=info.content_type,
@@ -346,9 +349,10 @@ def keep_pending(token, user, document, uploaded_file, info):
     pending.file.save(info.name, uploaded_file, save=False)
     try:
         with transaction.atomic():
+            same_slot = {"item": item} if item else {"item": "", "required_document": document}
             replaced = list(
                 PendingUpload.objects.select_for_update().filter(
-                    token=token, user=user, required_document=document
+                    token=token, user=user, **same_slot
                 )
             )
             for row in replaced:

@@ -165,11 +165,14 @@ class FollowUp:
 
     kind: str
     form: str | None = None  # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology
+    sms: bool = True  # False: an email only (an acknowledgement is not worth a text message)
 
 
 # The one table of follow-ups: tasks, slips and notifications all read it. Events absent from it
 # (an assignment, a request for approval…) are the office's business and send nothing.
 FOLLOW_UPS = {
+    # An online submission is acknowledged at once; the receipt follows when the clerk accepts.
+    E.SUBMIT: FollowUp("submitted", sms=False),
     E.ACCEPT: FollowUp("accepted", form="01"),
     E.REQUEST_SUPPLEMENT: FollowUp("supplement_requested", form="02"),
     E.REFUSE: FollowUp("refused", form="03"),
@@ -184,6 +187,8 @@ FOLLOW_UPS = {
 # The event that issues each form, and the follow-up kinds the applicant is told about.
 EVENT_OF_FORM = {follow_up.form: event for event, follow_up in FOLLOW_UPS.items() if follow_up.form}
 NOTIFIED_KINDS = tuple(follow_up.kind for follow_up in FOLLOW_UPS.values())
+SMS_KINDS = frozenset(follow_up.kind for follow_up in FOLLOW_UPS.values() if follow_up.sms)
+EMAIL_ONLY_EVENTS = frozenset(event for event, follow_up in FOLLOW_UPS.items() if not follow_up.sms)
 
 
 def _allowed_status_changes():

@@ -79,3 +79,24 @@ def role_required(*roles):
         return wrapper
 
     return decorator
+
+
+# Where each role starts its day after logging in: the URL names of their work.
+LANDING_PAGES = (
+    (SPECIALIST, "dossiers:office_queue"),
+    (LEADER, "dossiers:office_queue"),
+    (CLERK, "dossiers:counter_queue"),
+    (CITIZEN, "dossiers:my_dossiers"),
+)
+
+
+def landing_page(user):
+    """The URL name a user lands on after login (an explicit ?next= wins over it): staff on
+    their work, citizens on their dossiers, the administrator on the administration."""
+    if user.is_superuser:
+        return "admin:index"
+    held = user_roles(user)
+    for role, page in LANDING_PAGES:
+        if role in held:
+            return page
+    return "home"

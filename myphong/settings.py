@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "myphong.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -267,6 +267,9 @@ USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 CELERY_TIMEZONE = TIME_ZONE
 LANGUAGE_COOKIE_NAME = "ngon_ngu"
+# The switch is remembered for a year (the browser's own language is never used: middleware.py).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 FORMAT_MODULE_PATH = ["myphong.formats"]
 
 # --- Static and uploaded files. Uploads live under var/media, outside any public URL: personal
@@ -341,6 +344,7 @@ HTTPS = env_bool("HTTPS", False) and not DEBUG
 if not DEBUG:
     SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))

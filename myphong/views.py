@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -96,6 +96,10 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Without ?next=, everyone lands on their own work (roles.landing_page)."""
+        return resolve_url(roles.landing_page(self.request.user))
 
 
 class LogoutView(auth_views.LogoutView):

@@ -2,16 +2,23 @@
 
 One row per procedure; its required documents sit in one cell, a line each:
 ``name | originals | copies | required`` (the last three may be left out: 1, 0, required).
+The blank forms (mẫu đơn, tờ khai) sit in another, a line per paper that has one:
+``paper name | file name``; the file is one the portal already stores (uploaded in the admin) or
+one shipped in procedures/data/forms/.
 An import checks every row first and writes nothing unless all rows are good: the admin gets each
 bad row's line number and reason, and fixes the file once.
 """
 
 import csv
 import io
+import posixpath
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -42,6 +49,7 @@ COLUMNS = [
     ("conditions", "Yêu cầu, điều kiện"),
     ("legal_basis", "Căn cứ pháp lý"),
     ("documents", "Thành phần hồ sơ"),
+    ("form_templates", "Mẫu đơn, tờ khai"),
     ("note", "Ghi chú"),
     ("is_active", "Công khai"),
 ]
@@ -72,6 +80,9 @@ CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "post"
 YES = {"1", "co", "x", "yes", "true", "bat buoc", "required"}
 NO = {"0", "khong", "no", "false", "khong bat buoc", "optional", "neu co"}
 XLSX_MAGIC = b"PK\x03\x04"
+# Blank forms that ship with the portal (public documents), found by file name on import.
+SHIPPED_FORMS = Path(__file__).resolve().parent / "data" / "forms"
+FORMS_FOLDER = "public/forms"
 
 
 class CatalogueImportError(Exception):
@@ -200,6 +211,53 @@ def parse_documents(text):
     return documents
 
 
+def form_template_source(file_name):
+    """Where a form template named in an import is: "stored" (already uploaded), "shipped"
+    (procedures/data/forms/), or None."""
+    if not file_name or "/" in file_name or "\\" in file_name or file_name.startswith("."):
+        return None
+    if default_storage.exists(posixpath.join(FORMS_FOLDER, file_name)):
+        return "stored"
+    if (SHIPPED_FORMS / file_name).is_file():
+        return "shipped"
+    return None
+
+
+def parse_form_templates(text, documents):
+    """The forms cell → {paper name: file name}; raises ValueError with a reason."""
+    names = {d["name"] for d in documents}
+    templates = {}
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        paper, _sep, file_name = (part.strip() for part in line.rpartition("|"))
+        if not paper or not file_name:
+            raise ValueError(_("form %(n)s: write 'paper name | file name'") % {"n": number})
+        if paper not in names:
+            raise ValueError(
+                _("form %(n)s: '%(paper)s' is not one of the procedure's papers")
+                % {"n": number, "paper": paper}
+            )
+        if form_template_source(file_name) is None:
+            raise ValueError(
+                _(
+                    "form %(n)s: no form file named '%(file)s': upload it in the admin first, "
+                    "or ship it in procedures/data/forms/"
+                )
+                % {"n": number, "file": file_name}
+            )
+        templates[paper] = file_name
+    return templates
+
+
+def format_form_templates(documents):
+    return "\n".join(
+        f"{d.name} | {posixpath.basename(d.form_template.name)}"
+        for d in documents
+        if d.form_template
+    )
+
+
 def format_documents(documents):
     return "\n".join(
         f"{d.name} | {d.originals} | {d.copies} | {'có' if d.is_required else 'không'}"
@@ -286,8 +344,12 @@ def _clean_row(row, lookups):
     documents = []
     try:
         documents = parse_documents(row.get("documents", ""))
+        templates = parse_form_templates(row.get("form_templates", ""), documents)
     except ValueError as exc:
         reasons.append(str(exc))
+    else:
+        for document in documents:
+            document["form_template"] = templates.get(document["name"], "")
 
     if not reasons:
         try:
@@ -314,6 +376,11 @@ def import_catalogue(rows):
         row = dict(row)
         prepared_documents = row.pop("documents", "")
         if not isinstance(prepared_documents, str):
+            row["form_templates"] = "\n".join(
+                f"{d['name']} | {d['form_template']}"
+                for d in prepared_documents
+                if d.get("form_template")
+            )
             prepared_documents = format_documents(
                 RequiredDocument(
                     name=d["name"],
@@ -376,7 +443,13 @@ def _unchanged(procedure, values, documents):
         {"name": d.name, "originals": d.originals, "copies": d.copies, "required": d.is_required}
         for d in procedure.documents.all()
     ]
-    return current == documents
+    wanted = [{k: v for k, v in d.items() if k != "form_template"} for d in documents]
+    templates = {
+        d.name: posixpath.basename(d.form_template.name) for d in procedure.documents.all()
+    }
+    return current == wanted and all(
+        templates.get(d["name"]) == d["form_template"] for d in documents if d["form_template"]
+    )
 
 
 def _sync_documents(procedure, documents):
@@ -390,9 +463,21 @@ def _sync_documents(procedure, documents):
         document.copies = data["copies"]
         document.is_required = data["required"]
         document.order = order
+        _attach_form_template(document, data.get("form_template", ""))
         document.save()
         keep.append(document.pk)
     procedure.documents.exclude(pk__in=keep).delete()
+
+
+def _attach_form_template(document, file_name):
+    """Point the paper at its form file; an import without one leaves an uploaded form alone."""
+    if not file_name or posixpath.basename(document.form_template.name or "") == file_name:
+        return
+    if form_template_source(file_name) == "stored":
+        document.form_template.name = posixpath.join(FORMS_FOLDER, file_name)
+        return
+    with (SHIPPED_FORMS / file_name).open("rb") as shipped:
+        document.form_template.save(file_name, File(shipped), save=False)
 
 
 def export_rows(procedures):
@@ -413,6 +498,7 @@ def export_rows(procedures):
             "processing_time_unit": _choice_label_vi(Procedure.TimeUnit, p.processing_time_unit),
             "fee": str(p.fee),
             "documents": format_documents(p.documents.all()),
+            "form_templates": format_form_templates(p.documents.all()),
             "is_active": "có" if p.is_active else "không",
         }
         cells.update({key: getattr(p, key) for key in TEXT_KEYS})

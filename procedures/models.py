@@ -238,3 +238,9 @@ class RequiredDocument(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def asks_for_a_form(self):
+        """The paper is to be written on a set form ("theo mẫu", "tờ khai", "đơn")."""
+        words = fold(self.name)
+        return "theo mau" in words or "to khai" in words or words.split()[:1] == ["don"]

@@ -16,3 +16,26 @@ def fold(text):
     decomposed = unicodedata.normalize("NFD", (text or "").translate(_EXTRA))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
+
+
+# Most procedure names begin with these words; a search for "khai sinh" or "dang ky khai sinh"
+# means the name after them.
+NAME_OPENING = "thu tuc "
+
+
+def match_rank(query, code, name):
+    """How well a procedure answers a search, lower first (the counter's picker says the same).
+
+    0: the code, or the whole name; 1: the name (after "Thủ tục") starts with the words;
+    2: the words stand together in the name; 3: the rest. Within a rank, shorter names first.
+    """
+    words = fold(query)
+    folded = fold(name)
+    bare = folded.removeprefix(NAME_OPENING)
+    if words in (fold(code), folded, bare):
+        return 0
+    if bare.startswith(words):
+        return 1
+    if words in folded:
+        return 2
+    return 3

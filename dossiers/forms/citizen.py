@@ -8,6 +8,7 @@ chooses it again.
 import logging
 import smtplib
 import uuid
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -31,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 from myphong import roles
 from myphong.accounts import may_mail
 from myphong.models import Profile, person_name
-from procedures.text import fold
 
 from .. import uploads
 from ..models import PendingUpload
@@ -257,45 +257,70 @@ class PaperField(forms.FileField):
         return value
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One file slot of a form: a paper of the procedure, or an item a supplement request asked
+    for in its own words (`item`, with the paper it names, if any, as `document`)."""
+
+    name: str  # the form field's name
+    key: object  # what the kept file is filed under: the paper's id, or the item's words
+    label: str
+    required: bool
+    document: object = None
+    item: str = ""
+
+
+def paper_slot(document, required):
+    label = document.name if required else gettext("%(paper)s (if any)") % {"paper": document.name}
+    return Slot(f"paper_{document.pk}", document.pk, label, required, document=document)
+
+
+def item_slot(index, item):
+    """An item asked for; required when it names a paper of the procedure (a free-text item
+    may be brought to the office instead, which the note says)."""
+    required = item.document is not None
+    return Slot(
+        f"item_{index}", item.text, item.text, required, document=item.document, item=item.text
+    )
+
+
 class PaperSlotsForm(forms.Form):
-    """A form with one file slot per paper, whose good files survive a failed submission."""
+    """A form with one file slot per paper (or per item asked for), whose good files survive a
+    failed submission."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, documents, required_ids=None, **kwargs):
+    def __init__(self, *args, user, documents, required_ids=None, slots=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.documents = list(documents)
+        if slots is None:
+            slots = [
+                paper_slot(d, d.is_required if required_ids is None else d.pk in required_ids)
+                for d in self.documents
+            ]
+        self.slot_list = list(slots)
+        self._slot_of_field = {slot.name: slot for slot in self.slot_list}
         self.token = self._token()
         self.kept = uploads.kept_uploads(self.token, user)
         self._over_total = False
         # Set by keep_uploads when the same form was being sent by another request.
         self.sent_twice = False
-        for document in self.documents:
-            required = document.is_required if required_ids is None else document.pk in required_ids
-            label = (
-                document.name
-                if required
-                else gettext("%(paper)s (if any)") % {"paper": document.name}
-            )
-            name = self.slot_name(document)
-            self.fields[name] = PaperField(
-                label=label,
-                required=required,
+        for slot in self.slot_list:
+            self.fields[slot.name] = PaperField(
+                label=slot.label,
+                required=slot.required,
                 error_messages={"required": _("Attach this paper: it is required.")},
             )
-            self._describe_slot(document)
+            self._describe_slot(slot)
 
     # Django's FileField returns the initial value when no new file arrives: the kept file
     # stands in for the slot, so a required slot with a kept file is satisfied.
     def get_initial_for_field(self, field, field_name):
-        if field_name.startswith("paper_") and not field_name.endswith("_remove"):
-            return self.kept.get(int(field_name.removeprefix("paper_")))
+        slot = self._slot_of_field.get(field_name)
+        if slot is not None:
+            return self.kept.get(slot.key)
         return super().get_initial_for_field(field, field_name)
-
-    @staticmethod
-    def slot_name(document):
-        return f"paper_{document.pk}"
 
     def _token(self):
         """The form's token; a new one when the posted one is missing or not a UUID."""
@@ -314,10 +339,10 @@ class PaperSlotsForm(forms.Form):
             self.data["token"] = str(token)
         return token
 
-    def _describe_slot(self, document):
-        name = self.slot_name(document)
+    def _describe_slot(self, slot):
+        name = slot.name
         field = self.fields[name]
-        kept = self.kept.get(document.pk)
+        kept = self.kept.get(slot.key)
         rules = gettext("PDF, JPEG or PNG, at most %(limit)s.") % {
             "limit": f"{uploads.MAX_FILE_BYTES // (1024 * 1024)} MB"
         }
@@ -340,22 +365,21 @@ class PaperSlotsForm(forms.Form):
         if name in self._bound_fields_cache:
             self[name].help_text = field.help_text
 
-    def slots(self, documents=None):
-        """(bound file field, kept upload, bound remove field or None) for each paper."""
-        for document in self.documents if documents is None else documents:
-            name = self.slot_name(document)
-            remove = f"{name}_remove"
+    def slots(self, slots=None):
+        """(bound file field, kept upload, bound remove field or None) for each slot."""
+        for slot in self.slot_list if slots is None else slots:
+            remove = f"{slot.name}_remove"
             yield (
-                self[name],
-                self.kept.get(document.pk),
+                self[slot.name],
+                self.kept.get(slot.key),
                 self[remove] if remove in self.fields else None,
             )
 
     def clean(self):
         cleaned = super().clean()
         total = 0
-        for document in self.documents:
-            name = self.slot_name(document)
+        for slot in self.slot_list:
+            name = slot.name
             value = cleaned.get(name)
             if isinstance(value, PendingUpload) and self.data.get(f"{name}_remove"):
                 if self.fields[name].required:
@@ -365,8 +389,8 @@ class PaperSlotsForm(forms.Form):
                 continue
             if isinstance(value, UploadedFile):
                 total += value.upload_info.size
-            elif document.pk in self.kept:
-                total += self.kept[document.pk].size  # kept, or kept while its new file failed
+            elif slot.key in self.kept:
+                total += self.kept[slot.key].size  # kept, or kept while its new file failed
         if total > uploads.MAX_DOSSIER_BYTES:
             self._over_total = True
             self.add_error(
@@ -392,21 +416,19 @@ class PaperSlotsForm(forms.Form):
         Returns the kept files, in the order of the papers, for the service to attach.
         """
         cleaned = getattr(self, "cleaned_data", {})
-        for document in self.documents:
-            name = self.slot_name(document)
-            value = cleaned.get(name)
+        for slot in self.slot_list:
+            value = cleaned.get(slot.name)
             if isinstance(value, UploadedFile) and not self._over_total:
-                self._keep(document, value)
-            elif value is None and name in cleaned and document.pk in self.kept:
-                uploads.discard_pending([self.kept.pop(document.pk)])
-            self._describe_slot(document)
-        return [self.kept[d.pk] for d in self.documents if d.pk in self.kept]
+                self._keep(slot, value)
+            elif value is None and slot.name in cleaned and slot.key in self.kept:
+                uploads.discard_pending([self.kept.pop(slot.key)])
+            self._describe_slot(slot)
+        return [self.kept[slot.key] for slot in self.slot_list if slot.key in self.kept]
 
-    def _keep(self, document, uploaded):
-        name = self.slot_name(document)
+    def _keep(self, slot, uploaded):
         if not uploads.may_keep(self.user, uploaded.upload_info.size):
             self.add_error(
-                name,
+                slot.name,
                 forms.ValidationError(
                     _(
                         "You have too many files in forms not sent yet. Send those forms, or "
@@ -417,8 +439,13 @@ class PaperSlotsForm(forms.Form):
             )
             return
         try:
-            self.kept[document.pk] = uploads.keep_pending(
-                self.token, self.user, document, uploaded, uploaded.upload_info
+            self.kept[slot.key] = uploads.keep_pending(
+                self.token,
+                self.user,
+                slot.document,
+                uploaded,
+                uploaded.upload_info,
+                item=slot.item,
             )
         except uploads.SlotTaken:
             self.sent_twice = True
@@ -465,7 +492,8 @@ class OnlineSubmissionForm(PaperSlotsForm):
     address = forms.CharField(
         label=_("Permanent or current address"),
         max_length=300,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        # One line: "street-address" is for a multi-line field.
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     request_text = forms.CharField(
         label=_("What you ask for"),
@@ -514,31 +542,28 @@ class SupplementForm(PaperSlotsForm):
     )
 
     def __init__(self, *args, items=(), documents=(), **kwargs):
+        """`items` are what the request asked for (selectors.supplement_items: each with the
+        paper it names, if any). Each item has its own slot, whatever it matches; the papers no
+        item names follow, optional, to replace a file already sent."""
         documents = list(documents)
-        asked = {item: fold(item) for item in items}
-        self.requested_ids = {
-            d.pk for d in documents if any(fold(d.name) in text for text in asked.values())
-        }
-        # An item that names no paper of the procedure has no slot of its own (see the note in
-        # the template): the citizen attaches it in the nearest one or brings it.
-        self.unmatched_items = [
-            item for item, text in asked.items() if not any(fold(d.name) in text for d in documents)
-        ]
-        # The papers asked for first, then the others, each group in the procedure's order.
-        documents = sorted(documents, key=lambda d: d.pk not in self.requested_ids)
-        super().__init__(*args, documents=documents, required_ids=self.requested_ids, **kwargs)
+        named = {item.document.pk for item in items if item.document is not None}
+        self.item_slots = [item_slot(index, item) for index, item in enumerate(items)]
+        self.paper_slots = [paper_slot(d, False) for d in documents if d.pk not in named]
+        super().__init__(
+            *args, documents=documents, slots=self.item_slots + self.paper_slots, **kwargs
+        )
 
     def requested_slots(self):
-        return list(self.slots([d for d in self.documents if d.pk in self.requested_ids]))
+        return list(self.slots(self.item_slots))
 
     def other_slots(self):
-        return list(self.slots([d for d in self.documents if d.pk not in self.requested_ids]))
+        return list(self.slots(self.paper_slots))
 
     def clean(self):
         cleaned = super().clean()
         has_file = any(
-            isinstance(cleaned.get(self.slot_name(d)), UploadedFile | PendingUpload)
-            for d in self.documents
+            isinstance(cleaned.get(slot.name), UploadedFile | PendingUpload)
+            for slot in self.slot_list
         )
         if not self.errors and not has_file and not cleaned.get("note", "").strip():
             raise forms.ValidationError(

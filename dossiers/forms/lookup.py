@@ -154,6 +154,12 @@ class FeedbackForm(ErrorSummaryMixin, forms.Form):
             "To follow the answer with your phone number. Without it, you get a lookup key."
         ),
     )
+    sender_email = forms.EmailField(
+        label=_("Your email (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We tell you there when the answer is ready (or by text message)."),
+    )
     # Hidden from people (display: none); robots that fill every field fill it too.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 

@@ -411,6 +411,25 @@ class RescheduleForm(ActionForm):
         )
 
 
+class ApproveForm(ActionForm):
+    """The leader signs; ticking the box also marks the result ready (one step, not two)."""
+
+    resolve = forms.BooleanField(
+        label=_("The signed result is ready: also mark the dossier resolved"),
+        required=False,
+        initial=True,
+    )
+
+    def perform(self):
+        return services.approve(
+            self.dossier,
+            self.user,
+            note=self.cleaned_data["note"],
+            resolve=self.cleaned_data["resolve"],
+            **self.service_kwargs(),
+        )
+
+
 # Actions whose only input is an optional note.
 SIMPLE_ACTIONS = {
     Event.START: services.start_processing,
@@ -434,7 +453,7 @@ FORMS = {
     Event.TAKE_BACK: ActionForm,
     Event.RECORD_RESULT: ResultForm,
     Event.SEND_FOR_APPROVAL: ActionForm,
-    Event.APPROVE: ActionForm,
+    Event.APPROVE: ApproveForm,
     Event.RESOLVE: ActionForm,
     Event.RETURN: ReturnForm,
     Event.STOP: ReasonForm,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from myphong import roles
 
-from .. import codes, permissions
+from .. import codes, permissions, tasks
 from ..models import Feedback, FeedbackCodeCounter
 from ..services import ActionRefused
 from .guard import normalise_code
@@ -23,7 +23,9 @@ def issue_feedback_code(at):
     return f"PAKN-{day:%y%m%d}-{sequence:04d}"
 
 
-def send_feedback(agency, category, content, sender_name="", sender_phone="", dossier_code=""):
+def send_feedback(
+    agency, category, content, sender_name="", sender_phone="", dossier_code="", sender_email=""
+):
     """Save a feedback with its code; the sender follows it with code + phone or lookup key."""
     with transaction.atomic():
         now = timezone.now()
@@ -35,6 +37,7 @@ def send_feedback(agency, category, content, sender_name="", sender_phone="", do
             content=content.strip(),
             sender_name=" ".join((sender_name or "").split()),
             sender_phone=sender_phone or "",
+            sender_email=(sender_email or "").strip().lower(),
             dossier_code=normalise_code(dossier_code)[:40],
         )
 
@@ -95,4 +98,7 @@ def answer_feedback(feedback, leader, text):
         feedback.answered_by = leader
         feedback.answered_at = timezone.now()
         feedback.save(update_fields=["answer", "answered_by", "answered_at"])
+        if feedback.sender_email or feedback.sender_phone:
+            pk = feedback.pk
+            transaction.on_commit(lambda: tasks.tell_feedback_answered(pk), robust=True)
     return feedback

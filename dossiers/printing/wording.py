@@ -110,10 +110,11 @@ class Moment:
 
 
 def local_text(instant):
-    """ "14:05 11/06/2025" in Vietnam's time; "" for None."""
+    """ "14:05, 11/06/2025" in Vietnam's time, in both languages (the pages' DATETIME_FORMAT,
+    myphong/formats); "" for None."""
     if instant is None:
         return ""
-    return f"{timezone.localtime(instant, TZ):%H:%M %d/%m/%Y}"
+    return f"{timezone.localtime(instant, TZ):%H:%M, %d/%m/%Y}"
 
 
 def place_name(agency_name):
@@ -197,6 +198,87 @@ def time_left(dossier, now=None):
     return describe_time_left(info, deadlines.default_calendar(dossier.agency))
 
 
+def citizen_due(dossier):
+    """The result's due as the applicant reads it (pages and lookup): the date and time, or,
+    while the clock is stopped, why no date holds now (the rule of settings.DEADLINE_SUPPLEMENT_RULE
+    for supplements, services.confirm_payment for the fee)."""
+    if dossier.due_at is None:
+        return ""
+    if dossier.status == Status.AWAITING_SUPPLEMENT:
+        if settings.DEADLINE_SUPPLEMENT_RULE == "restart":
+            return gettext(
+                "Paused — a new due date will be set when all the papers are received "
+                "(the legal time then counts again from the start)"
+            )
+        return gettext(
+            "Paused — a new due date will be set when all the papers are received "
+            "(the working time that was left then continues)"
+        )
+    if dossier.status == Status.AWAITING_PAYMENT:
+        return gettext(
+            "Paused until the fee is paid — the due date then moves by the working time waited"
+        )
+    return local_text(dossier.due_at)
+
+
+def payment_due(dossier, request_event):
+    """What the applicant needs to pay the fee (the latest `request_payment` event): the
+    amount, what it is for, how and where to pay — or None when no fee is awaited. The email
+    and text message of the request say the same (templates/emails/payment_requested*)."""
+    if dossier.status != Status.AWAITING_PAYMENT or request_event is None:
+        return None
+    amount = (request_event.data or {}).get("amount")
+    if not amount:
+        return None
+    agency = dossier.agency
+    contact = office_contact(agency)
+    purpose = request_event.note or gettext(
+        "the fees and charges of the procedure “%(procedure)s”"
+    ) % {"procedure": dossier.procedure.name}
+    return {
+        "amount": money(amount),
+        "purpose": purpose,
+        "where": contact["where"],
+        "hours": office_hours_text(agency),
+        "phone": contact["phone"],
+        "how": gettext(
+            "Pay in person at the one-stop office and give the dossier code %(code)s: the "
+            "officer takes the payment and gives you a receipt. Processing continues once the "
+            "fee is paid."
+        )
+        % {"code": dossier.code or dossier.reference},
+    }
+
+
+def apology_advice(proposal, dossier):
+    """What the dossier's page says about Form 04 (`deadlines.apology_proposal`), calmly: "" when
+    there is nothing to say."""
+    if not proposal:
+        return ""
+    if proposal["too_late"]:
+        return gettext(
+            "Less than one working day is left, so it is too late to apologise and set a new "
+            "appointment (Form 04) for this dossier. Aim to have the result ready by %(due)s."
+        ) % {"due": local_text(dossier.due_at)}
+    return gettext(
+        "Two working days or less are left. If the result cannot be ready in time, apologise "
+        "and set a new appointment (Form 04) now: it must be issued at least one working day "
+        "before the due time, and only once."
+    )
+
+
+def approval_state(dossier):
+    """Where the result stands with the leader, for a queue row and the dossier page: "Waiting
+    for approval", "Approved", or "" while nothing was sent."""
+    if dossier.status not in (Status.IN_PROGRESS, Status.TRANSFERRED):
+        return ""
+    if dossier.approved_at is not None:
+        return gettext("Approved, ready to mark resolved")
+    if dossier.approval_requested_at is not None:
+        return gettext("Waiting for approval")
+    return ""
+
+
 # --- Events in plain words --------------------------------------------------------------------
 
 # Events that are not in the workflow's ACTIONS table, or read better in other words there.
@@ -223,7 +305,7 @@ def _moment(value):
         instant = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return value
-    return formats.date_format(timezone.localtime(instant), "H:i d/m/Y")
+    return local_text(instant)
 
 
 def _day(value):

@@ -63,6 +63,18 @@ def event_details(event):
     return wording.event_details(event)
 
 
+@register.filter
+def citizen_due(dossier):
+    """The due date, or "Paused — …" while the clock is stopped (printing.wording)."""
+    return wording.citizen_due(dossier)
+
+
+@register.filter
+def approval_state(dossier):
+    """ "Waiting for approval" / "Approved…" / "" (printing.wording.approval_state)."""
+    return wording.approval_state(dossier)
+
+
 @register.simple_tag
 def time_left(dossier, now=None):
     """The deadline in words (deadlines.time_left, described by printing.wording)."""

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,8 +38,9 @@ from ..forms.citizen import (
 from ..forms.lookup import WithdrawForm
 from ..lookup.progress import citizen_timeline, where_to_collect
 from ..lookup.rating import may_rate
-from ..models import Attachment, Rating
-from ..selectors import visible_dossiers
+from ..models import Attachment, DossierEvent, Rating
+from ..printing.wording import payment_due
+from ..selectors import supplement_items, visible_dossiers
 from ..workflow import RESULT_READY, Event, Status
 
 # Session key: the registration this browser made (see confirm_email).
@@ -239,11 +240,22 @@ def my_dossiers(request):
     dossiers = (
         _own_dossiers(request.user)
         .annotate(rated=Exists(Rating.objects.filter(dossier=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=DossierEvent.objects.filter(action=Event.REQUEST_PAYMENT).order_by(
+                    "at", "pk"
+                ),
+                to_attr="payment_requests",
+            )
+        )
         .order_by("-submitted_at", "-pk")
     )
     dossiers = list(dossiers)
     for dossier in dossiers:
         dossier.can_withdraw = permissions.may(request.user, dossier, Event.WITHDRAW)
+        requests = dossier.payment_requests
+        dossier.payment = payment_due(dossier, requests[-1] if requests else None)
     return render(request, "dossiers/citizen/my_dossiers.html", {"dossiers": dossiers})
 
 
@@ -256,10 +268,11 @@ def my_dossier(request, pk):
     asked = _latest(events, Event.REQUEST_SUPPLEMENT)
     form = None
     if dossier.status == Status.AWAITING_SUPPLEMENT:
+        documents = list(dossier.procedure.documents.all())
         form_kwargs = {
             "user": request.user,
-            "documents": dossier.procedure.documents.all(),
-            "items": asked.data.get("items", []) if asked else [],
+            "documents": documents,
+            "items": supplement_items(asked.data.get("items", []) if asked else [], documents),
         }
         if request.method == "POST":
             form = SupplementForm(request.POST, request.FILES, **form_kwargs)
@@ -294,6 +307,7 @@ def my_dossier(request, pk):
             "timeline": citizen_timeline(events),
             "asked": asked,
             "asked_items": asked.data.get("items", []) if asked else [],
+            "payment": payment_due(dossier, _latest(events, Event.REQUEST_PAYMENT)),
             "form": form,
             **_actions(request.user, dossier, events),
         },

@@ -89,7 +89,7 @@ def review(request, pk):
         try:
             if action == Event.ACCEPT:
                 services.accept(dossier, request.user, expected_version=request.POST.get("version"))
-                messages.success(request, _("The dossier was accepted."))
+                # The receipt page says "Dossier received" itself: no second message.
                 return redirect("dossiers:counter_receipt", pk=dossier.pk)
             if action == Event.SUPPLEMENT:
                 supplement_form = SupplementRequestForm(request.POST, prefix="bs")

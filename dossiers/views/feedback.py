@@ -56,6 +56,7 @@ def send(request):
             data["content"],
             sender_name=data["sender_name"],
             sender_phone=data["sender_phone"],
+            sender_email=data["sender_email"],
             dossier_code=data["dossier_code"],
         )
         guard.record_submission(request)

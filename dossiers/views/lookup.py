@@ -19,6 +19,7 @@ from ..lookup import guard, progress
 from ..lookup.progress import citizen_timeline
 from ..lookup.rating import may_rate, rate
 from ..models import Dossier, Rating
+from ..printing.wording import payment_due
 from ..selectors import visible_dossiers
 from ..services import ActionRefused
 from ..workflow import Event, Status
@@ -103,6 +104,7 @@ def lookup_result(request):
         return _lookup_ended(request)
     events = list(dossier.events.all())
     asked = next((e for e in reversed(events) if e.action == Event.REQUEST_SUPPLEMENT), None)
+    fee = next((e for e in reversed(events) if e.action == Event.REQUEST_PAYMENT), None)
     rating = Rating.objects.filter(dossier=dossier).first()
     return render(
         request,
@@ -114,6 +116,7 @@ def lookup_result(request):
             "timeline": citizen_timeline(events, public=True),
             "asked_items": asked.data.get("items", []) if asked else [],
             "collect": progress.where_to_collect(dossier),
+            "payment": payment_due(dossier, fee),
             "can_rate": may_rate(dossier, rating),
             "rating": rating,
             "grant_minutes": settings.LOOKUP_GRANT_MINUTES,

@@ -22,7 +22,7 @@ from procedures.models import Procedure
 
 from .. import deadlines, permissions, services
 from ..forms.office import FORMS, QueueFilterForm, action_form
-from ..printing.wording import time_left
+from ..printing.wording import apology_advice, time_left
 from ..selectors import QUEUES, queue_counts, visible_dossiers, work_queue
 from ..workflow import ACTIONS, EVENT_OF_FORM, Event
 
@@ -31,6 +31,7 @@ staff_only = roles.role_required(*roles.STAFF)
 PAGE_SIZE = 25
 QUEUE_LABELS = {
     "mine": gettext_lazy("Mine"),
+    "approval": gettext_lazy("Waiting for approval"),
     "unassigned": gettext_lazy("Not assigned"),
     "due_soon": gettext_lazy("Due within a working day"),
     "overdue": gettext_lazy("Overdue"),
@@ -41,14 +42,14 @@ QUEUE_LABELS = {
 }
 
 
-def _default_queue(user):
-    """Specialists start with their own dossiers, leaders with what to assign, clerks with
-    results to hand over."""
+def _default_queue(user, counts):
+    """Specialists start with their own dossiers, leaders with what waits for their signature
+    (else what to assign), clerks with results to hand over."""
     held = permissions.user_roles(user)
     if roles.SPECIALIST in held:
         return "mine"
     if roles.LEADER in held:
-        return "unassigned"
+        return "approval" if counts["approval"] else "unassigned"
     return "to_return"
 
 
@@ -65,10 +66,10 @@ def queue(request):
     form = QueueFilterForm(request.GET, procedures=procedures)
     form.is_valid()  # a wrong value drops that filter only (its error is shown), never a 500
     filters = form.cleaned_data
-    name = filters.get("hang") or _default_queue(user)
+    counts = queue_counts(user, now)
+    name = filters.get("hang") or _default_queue(user, counts)
     dossiers = work_queue(user, name, filters, now=now)
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = queue_counts(user, now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("hang", None)
@@ -111,6 +112,7 @@ def _dossier_page(request, dossier, bound=None):
     done = {event.action for event in events}
     slips = [form for form, action in EVENT_OF_FORM.items() if action in done]
     info = time_left(dossier, now)
+    proposal = deadlines.apology_proposal(dossier, now) if Event.RESCHEDULE in names else None
     return render(
         request,
         "dossiers/office/dossier.html",
@@ -121,9 +123,8 @@ def _dossier_page(request, dossier, bound=None):
             "attachments": dossier.attachments.all(),
             "slips": slips,
             "time_left": info,
-            "proposal": deadlines.apology_proposal(dossier, now)
-            if Event.RESCHEDULE in names
-            else None,
+            "proposal": proposal,
+            "apology_advice": apology_advice(proposal, dossier),
             "forms": forms,
             "open_action": bound.action if bound is not None else "",
             "can_check_at_counter": permissions.may(user, dossier, Event.ACCEPT),

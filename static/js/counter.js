@@ -10,9 +10,22 @@
   var select = document.querySelector("[data-procedure-picker]");
   if (select) {
     var form = select.form;
-    var options = Array.prototype.slice.call(select.options, 1).map(function (o) {
-      return { value: o.value, label: o.textContent, folded: fold(o.textContent) };
+    var options = Array.prototype.slice.call(select.options, 1).map(function (o, i) {
+      var name = fold(o.dataset.name || o.textContent);
+      return {
+        value: o.value, label: o.textContent, folded: fold(o.textContent), order: i,
+        code: fold(o.value), name: name, bare: name.replace(/^thu tuc /, "")
+      };
     });
+    /* The catalogue's ranking (procedures/text.py match_rank): the code or the whole name,
+       then the name starting with the words, then the words together, then the rest;
+       shorter names first within a rank. */
+    function rank(o, words) {
+      if (words === o.code || words === o.name || words === o.bare) { return 0; }
+      if (o.bare.indexOf(words) === 0) { return 1; }
+      if (o.name.indexOf(words) !== -1) { return 2; }
+      return 3;
+    }
     var input = document.createElement("input");
     input.type = "text";
     input.id = select.id;
@@ -45,10 +58,18 @@
     var matches = [];
 
     function render() {
-      var words = fold(input.value).split(" ").filter(Boolean);
+      var typed = fold(input.value);
+      var words = typed.split(" ").filter(Boolean);
       matches = options.filter(function (o) {
         return words.every(function (w) { return o.folded.indexOf(w) !== -1; });
-      }).slice(0, 12);
+      }).map(function (o) {
+        return { option: o, rank: rank(o, typed) };
+      }).sort(function (a, b) {
+        return a.rank - b.rank || a.option.name.length - b.option.name.length ||
+          a.option.order - b.option.order;
+      }).map(function (m) { return m.option; }).slice(0, 12);
+      /* The first match is highlighted: Enter picks what the clerk sees on top. */
+      if (active < 0 || active >= matches.length) { active = matches.length ? 0 : -1; }
       list.innerHTML = "";
       matches.forEach(function (o, i) {
         var li = document.createElement("li");
@@ -71,7 +92,7 @@
       list.hidden = true;
       form.submit();
     }
-    input.addEventListener("input", function () { active = -1; hidden.value = ""; render(); });
+    input.addEventListener("input", function () { active = 0; hidden.value = ""; render(); });
     input.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown") { active = Math.min(active + 1, matches.length - 1); render(); e.preventDefault(); }
       else if (e.key === "ArrowUp") { active = Math.max(active - 1, 0); render(); e.preventDefault(); }

@@ -25,7 +25,17 @@ from procedures.models import Agency, Procedure
 
 pytestmark = pytest.mark.django_db
 
-ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+# The language is the reader's choice (the switch's cookie), never the browser's.
+ENGLISH = {}
+
+
+@pytest.fixture
+def admin_client(admin_client):
+    """The administrator reads the admin in English: assertions are on English words."""
+    admin_client.cookies["ngon_ngu"] = "en"
+    return admin_client
+
+
 RECEIVED = datetime(2025, 6, 10, 9, tzinfo=TZ)  # Tue 10/06/2025 09:00
 # One working day: Tue 6 h, Wed 11/06 07:00 + 2 h = Wed 09:00; Thu 12/06 09:00 with Wed off.
 DUE = datetime(2025, 6, 11, 9, tzinfo=TZ)
@@ -185,7 +195,8 @@ def test_the_year_view_marks_holidays_make_up_days_and_exceptions(admin_client):
 
 
 def test_the_year_view_shows_vietnamese_holiday_names_in_vietnamese(admin_client):
-    response = admin_client.get(year_url(2026), HTTP_ACCEPT_LANGUAGE="vi")
+    admin_client.cookies["ngon_ngu"] = "vi"
+    response = admin_client.get(year_url(2026))
     assert "Tết Nguyên Đán" in response.content.decode()
 
 

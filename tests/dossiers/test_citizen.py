@@ -648,16 +648,22 @@ def test_the_citizen_sees_what_to_add_and_why(citizen_client, asked, procedure):
     assert "Ảnh giấy chứng sinh bị mờ." in page
     form = response.context["form"]
     chung_sinh = documents(procedure)[1]
-    # The paper named in the request comes first, and is required.
-    assert form.documents[0] == chung_sinh
-    assert form.fields[slot(chung_sinh)].required
+    # Each item asked for has its own slot, first; the one naming a paper is required.
+    first, second = form.slot_list[:2]
+    assert (first.item, first.document, first.required) == (
+        "Giấy chứng sinh (bản rõ nét)",
+        chung_sinh,
+        True,
+    )
+    assert (second.item, second.document, second.required) == ("Bản sao sổ hộ khẩu", None, False)
+    assert chung_sinh not in [s.document for s in form.slot_list[2:]]
 
 
 def test_a_supplement_returns_the_dossier_to_the_clerk(citizen_client, citizen, asked, procedure):
     chung_sinh = documents(procedure)[1]
     data = {
         "token": str(uuid.uuid4()),
-        slot(chung_sinh): pdf_file("chung-sinh-ro.pdf"),
+        "item_0": pdf_file("chung-sinh-ro.pdf"),
         "note": "Đã chụp lại rõ hơn.",
     }
     response = citizen_client.post(reverse("dossiers:my_dossier", args=[asked.pk]), data)
@@ -681,16 +687,16 @@ def test_a_supplement_returns_the_dossier_to_the_clerk(citizen_client, citizen, 
 
 
 def test_a_supplement_with_a_bad_file_keeps_the_good_one(citizen_client, asked, procedure):
-    to_khai, chung_sinh, _ = documents(procedure)
+    to_khai = documents(procedure)[0]
     token = uuid.uuid4()
     data = {
         "token": str(token),
-        slot(chung_sinh): SimpleUploadedFile("chung-sinh.pdf", b""),
+        "item_0": SimpleUploadedFile("chung-sinh.pdf", b""),
         slot(to_khai): pdf_file("to-khai-moi.pdf"),
     }
     response = citizen_client.post(reverse("dossiers:my_dossier", args=[asked.pk]), data)
     assert response.status_code == 200
-    assert response.context["form"].has_error(slot(chung_sinh))
+    assert response.context["form"].has_error("item_0")
     assert PendingUpload.objects.get().original_name == "to-khai-moi.pdf"
     asked.refresh_from_db()
     assert asked.status == Status.AWAITING_SUPPLEMENT
@@ -699,3 +705,41 @@ def test_a_supplement_with_a_bad_file_keeps_the_good_one(citizen_client, asked, 
 def test_uploads_limits_are_module_constants():
     assert uploads.MAX_FILE_BYTES == 10 * MB
     assert uploads.MAX_DOSSIER_BYTES == 50 * MB
+
+
+def test_a_free_text_item_gets_its_own_slot_and_its_file_says_what_it_answers(
+    citizen_client, asked, procedure
+):
+    data = {
+        "token": str(uuid.uuid4()),
+        "item_0": pdf_file("chung-sinh-ro.pdf"),
+        "item_1": pdf_file("so-ho-khau.pdf"),
+    }
+    page = citizen_client.get(reverse("dossiers:my_dossier", args=[asked.pk])).text
+    assert 'name="item_1"' in page
+    response = citizen_client.post(reverse("dossiers:my_dossier", args=[asked.pk]), data)
+    assert response.status_code == 302
+    added = asked.attachments.get(original_name="so-ho-khau.pdf")
+    assert (added.requested_item, added.required_document) == ("Bản sao sổ hộ khẩu", None)
+    matched = asked.attachments.get(original_name="chung-sinh-ro.pdf")
+    assert matched.required_document == documents(procedure)[1]
+    assert matched.requested_item == "Giấy chứng sinh (bản rõ nét)"
+
+
+def test_a_free_text_items_file_is_kept_when_another_slot_fails(citizen_client, asked):
+    token = uuid.uuid4()
+    data = {
+        "token": str(token),
+        "item_0": SimpleUploadedFile("chung-sinh.pdf", b""),
+        "item_1": pdf_file("so-ho-khau.pdf"),
+    }
+    response = citizen_client.post(reverse("dossiers:my_dossier", args=[asked.pk]), data)
+    assert response.status_code == 200
+    kept = PendingUpload.objects.get()
+    assert (kept.item, kept.required_document) == ("Bản sao sổ hộ khẩu", None)
+    again = citizen_client.post(
+        reverse("dossiers:my_dossier", args=[asked.pk]),
+        {"token": str(token), "item_0": pdf_file("chung-sinh-ro.pdf")},
+    )
+    assert again.status_code == 302
+    assert asked.attachments.filter(requested_item="Bản sao sổ hộ khẩu").exists()

@@ -122,7 +122,7 @@ def test_the_result_shows_procedure_agency_status_masked_name_and_timeline(clien
     assert str(Status.RECEIVED.label) in page
     assert "Nguyễn T. H." in page
     assert vi("The one-stop office received the dossier.") in page
-    assert timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") in page
+    assert timezone.localtime(dossier.due_at).strftime("%H:%M, %d/%m/%Y") in page
 
 
 def test_the_result_never_shows_phone_id_number_address_email_or_key(

@@ -193,7 +193,7 @@ def test_events_without_a_form_or_message_queue_nothing(dossier, monkeypatch):
         pytest.fail("nothing to do for this kind, nothing should be queued")
 
     monkeypatch.setattr(tasks.process_event, "apply_async", must_not_publish)
-    tasks.follow_up("submitted", dossier.pk, 1)
+    tasks.follow_up("assigned", dossier.pk, 1)
     tasks.follow_up("supplemented", dossier.pk, 1)
 
 

@@ -455,7 +455,7 @@ def test_the_dossier_page_shows_papers_files_slips_timeline_and_time_left(
         frozen.move_to(at(10, 13, 30))
         page = as_user(english, specialist).get(page_url(dossier)).text
     assert "Nguyễn Thị Hoa" in page
-    assert "09:15 09/06/2025" in page  # the event's time, HH:MM dd/mm/yyyy
+    assert "09:15, 09/06/2025" in page  # the event's time, HH:MM, dd/mm/yyyy
     assert "Ask for supplements" in page
     assert "Bản sao giấy chứng sinh" in page
     assert person_name(specialist) in page

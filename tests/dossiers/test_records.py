@@ -403,7 +403,7 @@ def test_the_applicant_is_told_once_in_vietnamese(
     assert Notification.objects.filter(event=event, sent_at__isnull=False).count() == 2
 
 
-@pytest.mark.parametrize("kind", ["assigned", "approval_requested", "supplemented", "submitted"])
+@pytest.mark.parametrize("kind", ["assigned", "approval_requested", "supplemented"])
 def test_kinds_the_applicant_need_not_hear_of_send_nothing(
     kind, procedure, clerk, leader, specialist, mailoutbox, sms, monkeypatch
 ):
@@ -463,7 +463,7 @@ EXPECTED_STEPS = [
     (
         "Tiếp nhận hồ sơ (nộp trực tuyến)",
         "UBND xã Mỹ Phong",
-        "08:00 09/06/2025",
+        "08:00, 09/06/2025",
         "Nguyễn Thị Hoa",
         "Trần Thị Lan",
         "Trước hạn",
@@ -471,7 +471,7 @@ EXPECTED_STEPS = [
     (
         "Phân công xử lý",
         "UBND xã Mỹ Phong",
-        "09:00 09/06/2025",
+        "09:00, 09/06/2025",
         "Phạm Văn Hùng",
         "Lê Văn Minh",
         "Trước hạn",
@@ -479,7 +479,7 @@ EXPECTED_STEPS = [
     (
         "Chuyển liên thông",
         "Sở Tư pháp tỉnh",
-        "09:00 10/06/2025",
+        "09:00, 10/06/2025",
         "Lê Văn Minh",
         "Sở Tư pháp tỉnh",
         "Trước hạn",
@@ -487,7 +487,7 @@ EXPECTED_STEPS = [
     (
         "Nhận lại hồ sơ liên thông",
         "UBND xã Mỹ Phong",
-        "09:00 11/06/2025",
+        "09:00, 11/06/2025",
         "Sở Tư pháp tỉnh",
         "UBND xã Mỹ Phong",
         "Trước hạn",
@@ -495,7 +495,7 @@ EXPECTED_STEPS = [
     (
         "Trình lãnh đạo ký duyệt",
         "UBND xã Mỹ Phong",
-        "10:30 11/06/2025",
+        "10:30, 11/06/2025",
         "Lê Văn Minh",
         "Phạm Văn Hùng",
         "Trước hạn",
@@ -503,7 +503,7 @@ EXPECTED_STEPS = [
     (
         "Lãnh đạo ký duyệt",
         "UBND xã Mỹ Phong",
-        "14:00 12/06/2025",
+        "14:00, 12/06/2025",
         "Phạm Văn Hùng",
         "Lê Văn Minh",
         "Đúng hạn",
@@ -511,7 +511,7 @@ EXPECTED_STEPS = [
     (
         "Có kết quả, chuyển trả",
         "UBND xã Mỹ Phong",
-        "09:00 13/06/2025",
+        "09:00, 13/06/2025",
         "Lê Văn Minh",
         "Bộ phận tiếp nhận và trả kết quả",
         "Quá hạn",
@@ -519,7 +519,7 @@ EXPECTED_STEPS = [
     (
         "Trả kết quả",
         "UBND xã Mỹ Phong",
-        "10:00 13/06/2025",
+        "10:00, 13/06/2025",
         "Trần Thị Lan",
         "Nguyễn Văn An",
         "",
@@ -552,7 +552,7 @@ def test_form_05_pdf_is_always_up_to_date_and_for_staff_who_see_the_dossier(
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert f"Mã hồ sơ: {travelled.code}" in text
     assert "Cơ quan phối hợp giải quyết hồ sơ: Sở Tư pháp tỉnh" in text
-    assert "hẹn trả kết quả: 08:00 12/06/2025" in text
+    assert "hẹn trả kết quả: 08:00, 12/06/2025" in text
     # Each step in the history's order, with its result.
     positions = [text.index(step) for step, *_rest in EXPECTED_STEPS]
     assert positions == sorted(positions)
@@ -592,7 +592,7 @@ def test_form_05_judges_steps_against_the_due_promised_before_form_04(
     dossier = resolve(dossier, leader, specialist, at(13, 9))  # before the new due, after the old
     rows = records.hand_overs(dossier, dossier.events.order_by("at", "id"))
     apology = next(row for row in rows if row.action == "reschedule")
-    assert apology.note.startswith("Hẹn mới: 10:00 16/06/2025")
+    assert apology.note.startswith("Hẹn mới: 10:00, 16/06/2025")
     assert rows[-1].result == "Quá hạn"
 
 

@@ -85,11 +85,13 @@ def receive(agency, people, processing_days):
     return services.accept(dossier, people["clerk"])
 
 
-def take(page, action, fill=None, select=None):
+def take(page, action, fill=None, select=None, uncheck=()):
     """Open the action's form on the dossier page, fill it and send it."""
     page.locator(f"#action-{action} > summary").click()
     for name, value in (fill or {}).items():
         page.locator(f"#id_{action}_{name}").fill(value)
+    for name in uncheck:
+        page.locator(f"#id_{action}_{name}").uncheck()
     for name, value in (select or {}).items():
         page.locator(f"#id_{action}_{name}").select_option(value)
     with page.expect_navigation():
@@ -158,7 +160,8 @@ def test_a_dossier_is_assigned_processed_approved_resolved_and_returned_in_time(
     take(specialist, "send_for_approval")
 
     open_from_queue(leader, "all", dossier)
-    take(leader, "approve", fill={"note": "Đồng ý"})
+    # The leader only signs here; the specialist marks it resolved (approving may do both).
+    take(leader, "approve", fill={"note": "Đồng ý"}, uncheck=["resolve"])
 
     specialist.reload()
     take(specialist, "resolve")
@@ -207,8 +210,7 @@ def test_a_late_dossier_gets_one_apology_and_is_judged_against_the_first_appoint
 
     leader = open_as("lanhdao")
     open_from_queue(leader, "overdue", dossier)
-    take(leader, "approve")
-    take(leader, "resolve")
+    take(leader, "approve")  # signs and resolves in one step
     assert leader.locator("#thoi-gian-con-lai").inner_text() == timeliness_label("late")
     assert fresh(dossier).events.get(action="resolve").data == {"timeliness": "late"}
 

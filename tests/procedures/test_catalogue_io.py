@@ -217,3 +217,70 @@ def test_catalogue_admin_is_closed_to_the_public_and_to_citizens(
     citizen = django_user_model.objects.create_user("congdan", password="mat-khau-dai-2026")
     client.force_login(citizen)
     assert client.get(reverse(url)).status_code == 302
+
+
+# --- Blank forms (tờ khai) ------------------------------------------------------------------
+
+
+def test_the_demo_catalogue_ships_the_birth_registration_declaration(db):
+    from django.core.management import call_command
+
+    from procedures.models import RequiredDocument
+
+    call_command("seed_demo", stdout=io.StringIO())
+    document = RequiredDocument.objects.get(
+        procedure__code="1.001193", name__startswith="Tờ khai đăng ký khai sinh"
+    )
+    assert document.form_template.name == "public/forms/to-khai-dang-ky-khai-sinh.pdf"
+    with document.form_template.open("rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    # seeding again changes nothing, the file is not copied twice
+    call_command("seed_demo", stdout=io.StringIO())
+    document.refresh_from_db()
+    assert document.form_template.name == "public/forms/to-khai-dang-ky-khai-sinh.pdf"
+
+
+def test_form_templates_go_out_and_come_back_through_the_export(lookups):
+    from django.core.files.base import ContentFile
+
+    from procedures.models import RequiredDocument
+
+    import_catalogue(read_rows(to_csv([good_row()]), "a.csv"))
+    document = RequiredDocument.objects.get(name="Tờ khai đăng ký khai sinh")
+    document.form_template.save("mau-to-khai.docx", ContentFile(b"PK\x03\x04 mau"))
+    exported = export_csv(Procedure.objects.all())
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    column = rows[0].index("Mẫu đơn, tờ khai")
+    assert rows[1][column] == "Tờ khai đăng ký khai sinh | mau-to-khai.docx"
+    # the exported file imports again without change, and an import may name the stored file
+    assert import_catalogue(read_rows(exported, "a.csv")).unchanged == 1
+    row = good_row(**{"Mẫu đơn, tờ khai": "Giấy chứng sinh | mau-to-khai.docx"})
+    import_catalogue(read_rows(to_csv([row]), "a.csv"))
+    chung_sinh = RequiredDocument.objects.get(name="Giấy chứng sinh")
+    assert chung_sinh.form_template.name == "public/forms/mau-to-khai.docx"
+
+
+def test_an_import_may_name_a_shipped_form(lookups):
+    from procedures.models import RequiredDocument
+
+    row = good_row(
+        **{"Mẫu đơn, tờ khai": "Tờ khai đăng ký khai sinh | to-khai-dang-ky-khai-sinh.pdf"}
+    )
+    import_catalogue(read_rows(to_csv([row]), "a.csv"))
+    document = RequiredDocument.objects.get(name="Tờ khai đăng ký khai sinh")
+    with document.form_template.open("rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_form_template_that_does_not_exist_is_a_bad_row(lookups):
+    row = good_row(**{"Mẫu đơn, tờ khai": "Giấy chứng sinh | khong-co.pdf"})
+    with pytest.raises(CatalogueImportError) as refused:
+        import_catalogue(read_rows(to_csv([row]), "a.csv"))
+    assert "khong-co.pdf" in refused.value.errors[0][1]
+
+
+def test_a_form_template_for_a_paper_not_in_the_list_is_a_bad_row(lookups):
+    row = good_row(**{"Mẫu đơn, tờ khai": "Giấy không có | to-khai-dang-ky-khai-sinh.pdf"})
+    with pytest.raises(CatalogueImportError) as refused:
+        import_catalogue(read_rows(to_csv([row]), "a.csv"))
+    assert "Giấy không có" in refused.value.errors[0][1]

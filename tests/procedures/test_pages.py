@@ -110,3 +110,12 @@ def test_healthz_checks_the_database(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_a_paper_on_a_set_form_without_a_file_says_where_to_get_it(client, khai_sinh):
+    from procedures.models import RequiredDocument
+
+    RequiredDocument.objects.create(procedure=khai_sinh, name="Đơn đề nghị theo mẫu", order=9)
+    client.cookies["ngon_ngu"] = "en"
+    page = client.get(khai_sinh.get_absolute_url()).text
+    assert "dichvucong.gov.vn" in page

@@ -90,3 +90,60 @@ def test_list_is_paginated_by_twenty(client, db):
     assert len(first.context["page"].object_list) == 20
     assert len(second.context["page"].object_list) == 5
     assert "trang=2" in first.text
+
+
+@pytest.fixture
+def birth_procedures(db):
+    """The demo catalogue's procedures that mention a birth registration."""
+    names = {
+        "2.000635": "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh",
+        "1.004884": "Thủ tục đăng ký lại khai sinh",
+        "3.000722": "Liên thông điện tử: đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo "
+        "hiểm y tế cho trẻ em dưới 6 tuổi",
+        "1.000689": "Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con",
+        "1.001193": "Thủ tục đăng ký khai sinh",
+    }
+    return {code: ProcedureFactory(code=code, name=name) for code, name in names.items()}
+
+
+@pytest.mark.parametrize("query", ["khai sinh", "dang ky khai sinh", "Đăng ký khai sinh"])
+def test_search_puts_the_birth_registration_first(birth_procedures, query):
+    assert search_procedures(query).first().code == "1.001193"
+
+
+def test_search_ranks_name_start_before_words_together_before_the_rest(birth_procedures):
+    codes = [p.code for p in search_procedures("dang ky khai sinh")]
+    # exact (after "Thủ tục"), then the names starting with the words, then the rest
+    assert codes == ["1.001193", "1.000689", "3.000722", "1.004884"]
+
+
+def test_search_by_code_puts_that_procedure_first(birth_procedures):
+    assert [p.code for p in search_procedures("1.004884")] == ["1.004884"]
+
+
+@pytest.mark.parametrize(
+    ("query", "rank"),
+    [
+        ("1.001193", 0),
+        ("thu tuc dang ky khai sinh", 0),
+        ("dang ky khai sinh", 0),
+        ("dang ky", 1),
+        ("khai sinh", 2),
+        ("sinh khai", 3),
+    ],
+)
+def test_match_rank_of_the_birth_registration(query, rank):
+    from procedures.text import match_rank
+
+    assert match_rank(query, "1.001193", "Thủ tục đăng ký khai sinh") == rank
+
+
+def test_the_database_ranks_like_match_rank(birth_procedures):
+    from procedures.text import match_rank
+
+    for query in ["khai sinh", "dang ky", "dang ky khai sinh", "2.000635", "ban sao"]:
+        found = list(search_procedures(query))
+        assert [match_rank(query, p.code, p.name) for p in found] == sorted(
+            match_rank(query, p.code, p.name) for p in found
+        )
+        assert found
