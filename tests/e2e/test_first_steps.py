@@ -18,8 +18,8 @@ def log_in(page, username, then=None):
     page.goto("/dang-nhap/" + (f"?next={then}" if then else ""))
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill("mat-khau-dai-2026")
-    page.get_by_label("Mật khẩu").press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("Mật khẩu").press("Enter")
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ def test_a_form_with_errors_puts_the_keyboard_on_its_summary(page, transactional
 
     AgencyFactory()
     page.goto("/phan-anh/")
-    page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
     assert page.evaluate("document.activeElement.id") == "loi-bieu-mau"
     # its first link takes the keyboard to the field
     page.keyboard.press("Tab")
@@ -109,8 +109,8 @@ def test_a_wrong_password_puts_the_keyboard_on_the_message(page, transactional_d
     page.goto("/dang-nhap/")
     page.get_by_label("Tên đăng nhập").fill("tiepnhan")
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
-    page.get_by_label("Mật khẩu").press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("Mật khẩu").press("Enter")
     assert "alert-danger" in page.evaluate("document.activeElement.className")
 
 
@@ -154,8 +154,8 @@ def test_the_leader_finds_what_waits_for_approval_and_signs_and_resolves_it(page
     row.get_by_role("link").first.click()
     page.locator("#action-approve summary").click()
     assert page.locator("#action-approve input[name=resolve]").is_checked()
-    page.locator("#action-approve button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#action-approve button[type=submit]").click()
     assert Dossier.objects.get(pk=office["dossier"].pk).status == Status.RESOLVED
 
 
@@ -247,8 +247,8 @@ def test_a_free_text_item_has_its_own_upload_slot(page, citizen_dossiers, tmp_pa
         str(tmp_path / "chung-sinh.pdf")
     )
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Gửi giấy tờ bổ sung").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Gửi giấy tờ bổ sung").click()
     added = Attachment.objects.get(dossier=papers, original_name="so-ho-khau.pdf")
     assert added.requested_item == "Bản sao sổ hộ khẩu"
 
@@ -266,8 +266,8 @@ def test_a_browser_set_to_english_starts_in_vietnamese_and_the_switch_is_remembe
         page.goto("/")
         assert page.locator("html").get_attribute("lang") == "vi"
         page.locator("select[name=language]").select_option("en")
-        page.locator("select[name=language]").evaluate("s => s.form.submit()")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("select[name=language]").evaluate("s => s.form.submit()")
         assert page.locator("html").get_attribute("lang") == "en"
         page.goto("/thu-tuc/")
         assert page.locator("html").get_attribute("lang") == "en"

@@ -227,7 +227,7 @@ def test_the_demo_catalogue_ships_the_birth_registration_declaration(db):
 
     from procedures.models import RequiredDocument
 
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", force=True, stdout=io.StringIO())
     document = RequiredDocument.objects.get(
         procedure__code="1.001193", name__startswith="Tờ khai đăng ký khai sinh"
     )
@@ -235,7 +235,7 @@ def test_the_demo_catalogue_ships_the_birth_registration_declaration(db):
     with document.form_template.open("rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     # seeding again changes nothing, the file is not copied twice
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", force=True, stdout=io.StringIO())
     document.refresh_from_db()
     assert document.form_template.name == "public/forms/to-khai-dang-ky-khai-sinh.pdf"
 
