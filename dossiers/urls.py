@@ -1,5 +1,7 @@
 from django.urls import path
 
+from myphong.pagecache import public_page
+
 from .views import citizen, counter, feedback, files, lookup, office, records
 
 app_name = "dossiers"
@@ -31,7 +33,8 @@ urlpatterns = [
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),
     # Following a dossier: the public lookup (code + phone or key), withdrawal, rating
-    path("tra-cuu/", lookup.lookup_dossier, name="lookup"),
+    # The blank form is cached for anonymous visitors; lookups (POST) never are.
+    path("tra-cuu/", public_page(lookup.lookup_dossier), name="lookup"),
     path("tra-cuu/ho-so/", lookup.lookup_result, name="lookup_result"),
     path("tra-cuu/ho-so/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
     path("tra-cuu/dong/", lookup.lookup_end, name="lookup_end"),

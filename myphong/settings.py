@@ -5,6 +5,7 @@ One module, read from environment variables (every one is documented in README.m
 runs Celery tasks in-process, so `make run` works on a machine with neither PostgreSQL nor Redis.
 """
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -293,6 +294,8 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 # AWS_SECRET_ACCESS_KEY, which boto3 reads from the environment itself.
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
 if S3_BUCKET:
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("S3_BUCKET needs boto3: pip install boto3")
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -314,3 +317,10 @@ if REPLICA_DATABASE_URL:
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["myphong.routers.ReportsOnReplica"]
+
+# Behind nginx (deploy/nginx.conf): the visitor's address is the last X-Forwarded-For entry, for
+# the login lockout and the lookup throttle. Never set it without a proxy that writes the header.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    AXES_CLIENT_IP_CALLABLE = "myphong.proxy.client_ip"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
