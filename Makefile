@@ -56,6 +56,8 @@ run: system-deps $(VENV)/.installed
 # Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL in the environment (README).
 serve: system-deps $(VENV)/.installed
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL)"; exit 1; }
+	@# Several worker processes share the page cache, the lookup throttle and the task queue in Redis.
+	@test -n "$$REDIS_URL" || { echo "make serve: set REDIS_URL (and DATABASE_URL)"; exit 1; }
 	@mkdir -p var
 	DEBUG=0 STATIC_MANIFEST=1 $(PY) manage.py migrate --noinput
 	DEBUG=0 STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput --verbosity 0

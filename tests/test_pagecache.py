@@ -7,9 +7,15 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from dossiers import services
 from dossiers.models import CalendarException
 from myphong import roles
-from tests.factories import ProcedureFactory, RequiredDocumentFactory, UserFactory
+from tests.factories import (
+    DossierFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -126,3 +132,25 @@ def test_a_waiting_message_is_shown_to_its_visitor_only(client, procedure):
     stranger = Client().get(reverse("home")).text
     assert 'class="alert alert-info" role="status"' in with_message
     assert 'class="alert alert-info" role="status"' not in stranger
+
+
+def test_the_blank_lookup_form_is_cached_but_a_lookup_never_is(db):
+    from django.test import Client
+
+    clerk = UserFactory(username="tiepnhan", roles=[roles.CLERK])
+    dossier = DossierFactory(agency=clerk.profile.agency)
+    services.accept(dossier, clerk)
+    dossier.refresh_from_db()
+    visitor = Client(enforce_csrf_checks=True)
+    url = reverse("dossiers:lookup")
+    first = visitor.get(url)
+    assert first.has_header("ETag")
+    assert visitor.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    token = first.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = visitor.post(
+        url,
+        {"code": dossier.code, "factor": dossier.applicant_phone, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dossiers:lookup_result")
+    assert not response.has_header("ETag")

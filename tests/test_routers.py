@@ -5,6 +5,10 @@ import pytest
 from dossiers.models import Dossier
 from myphong.routers import ReportsOnReplica, reading_reports
 
+# The test settings gain a "replica" alias as REPLICA_DATABASE_URL would add it; Django warns that
+# overriding DATABASES does not reconnect, which these router tests do not need.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
 
 @pytest.fixture
 def with_replica(settings):
