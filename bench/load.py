@@ -16,7 +16,7 @@ What it does, on this machine only (every target is 127.0.0.1):
    on /healthz, then both again while --flood other connections send failing lookups (padded,
    then slowed and refused, by design);
 5. prints two tables: requests/s, p50, p99, errors, the /healthz run beside it and the ratio;
-   for the flood, the change from the same page without it.
+   for the flood, the change from the same page without it (median of the rounds' pairs).
 
 Aims (issue 14): public pages at least 0.5 × /healthz with p99 under 200 ms; staff pages p99
 under 300 ms; no errors; and the flood leaves the other pages within 10 % of normal. The lookup
@@ -381,6 +381,12 @@ def measure(entries, base, args, flood_command):
         if busy:
             flooded[label] = _median_run(busy)
             flooded[label]["healthz"] = _median_run([r["healthz"] for r in busy])
+            # Each flooded run against the run just before it, then the median: a machine that
+            # gets busier or quieter during the bench moves both runs of a pair alike.
+            changes = sorted(
+                b["rps"] / q["rps"] - 1 for q, b in zip(quiet, busy, strict=True) if q["rps"]
+            )
+            flooded[label]["change"] = changes[len(changes) // 2] if changes else None
     return normal, flooded
 
 
@@ -411,8 +417,8 @@ def print_table(title, results, normal=None):
         )
         line += f"{row['rps'] / healthz['rps']:>7.2f}" if healthz["rps"] else f"{'—':>7}"
         if normal:
-            before = normal[label]["rps"]
-            line += f"{row['rps'] / before - 1:>+10.0%}" if before else f"{'—':>10}"
+            change = row.get("change")
+            line += f"{change:>+10.0%}" if change is not None else f"{'—':>10}"
         print(line + f"{aim_met(row, healthz['rps'], row['kind']):>8}")
 
 
