@@ -6,15 +6,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages: WeasyPrint's Pango (PDF receipts); for the tests a browser, fonts for it, and
-# pdftotext.
+# Debian packages: WeasyPrint's Pango (PDF receipts); for the tests a browser, fonts for it,
+# pdftotext, and pg_dump/pg_restore (the backup test).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2
+TEST_DEBS := chromium poppler-utils fonts-dejavu-core fonts-liberation2 postgresql-client
 # The Nu HTML checker, from the npm registry, run with the machine's Java (tests/test_html_checker.py).
 VNU_VERSION := 26.9.27
 VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test lint format system-deps test-system-deps messages worker clean vnu
+.PHONY: run serve backup restore test lint format system-deps test-system-deps messages worker clean vnu
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory debs DEBS="python3-venv"
@@ -58,6 +58,30 @@ run: system-deps $(VENV)/.installed
 	else \
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
+
+# Production: DEBUG off, hashed and compressed static files, JSON logs, gunicorn (gunicorn.conf.py).
+# Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL in the environment (README).
+serve: system-deps $(VENV)/.installed
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL)"; exit 1; }
+	@# Several worker processes share the page cache, the lookup throttle and the task queue in Redis.
+	@test -n "$$REDIS_URL" || { echo "make serve: set REDIS_URL (and DATABASE_URL)"; exit 1; }
+	@mkdir -p var
+	DEBUG=0 STATIC_MANIFEST=1 $(PY) manage.py migrate --noinput
+	DEBUG=0 STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 STATIC_MANIFEST=1 LOG_FORMAT=$${LOG_FORMAT:-json} BIND=$${BIND:-$(HOST):$(PORT)} \
+	  $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+# One dated archive (database + uploaded files) under var/backups; restore one into an empty
+# database and media folder: make restore ARCHIVE=var/backups/myphong-....tar.gz
+backup: $(VENV)/.installed
+	@command -v pg_dump >/dev/null || $(MAKE) --no-print-directory debs DEBS="postgresql-client"
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed
+	@test -n "$(ARCHIVE)" || { echo "make restore ARCHIVE=path/to/archive.tar.gz"; exit 1; }
+	@command -v pg_restore >/dev/null || $(MAKE) --no-print-directory debs DEBS="postgresql-client"
+	$(PY) manage.py restore "$(ARCHIVE)"
+
 
 # Java and npm come from Debian only when the machine has none (any Java 11+ and npm will do).
 # --ignore-scripts: the package's own install script would download a Java; the machine's is used.

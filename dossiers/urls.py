@@ -1,5 +1,7 @@
 from django.urls import path
 
+from myphong.pagecache import public_page
+
 from .views import attention, citizen, counter, feedback, files, lookup, office, records, statistics
 
 app_name = "dossiers"
@@ -32,10 +34,11 @@ urlpatterns = [
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),
     path("xu-ly/thong-ke/", statistics.statistics_page, name="statistics"),
-    path("cong-khai/", statistics.public_page, name="public_statistics"),
+    path("cong-khai/", statistics.public_statistics, name="public_statistics"),
     path("xu-ly/thong-ke/ho-so/", statistics.statistics_dossiers, name="statistics_dossiers"),
     # Following a dossier: the public lookup (code + phone or key), withdrawal, rating
-    path("tra-cuu/", lookup.lookup_dossier, name="lookup"),
+    # The blank form is cached for anonymous visitors; lookups (POST) never are.
+    path("tra-cuu/", public_page(lookup.lookup_dossier), name="lookup"),
     path("tra-cuu/ho-so/", lookup.lookup_result, name="lookup_result"),
     path("tra-cuu/ho-so/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
     path("tra-cuu/dong/", lookup.lookup_end, name="lookup_end"),

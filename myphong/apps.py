@@ -6,3 +6,8 @@ class MyPhongConfig(AppConfig):
 
     name = "myphong"
     verbose_name = "Mỹ Phong"
+
+    def ready(self):
+        from .pagecache import connect_signals
+
+        connect_signals()

@@ -5,6 +5,7 @@ One module, read from environment variables (every one is documented in README.m
 runs Celery tasks in-process, so `make run` works on a machine with neither PostgreSQL nor Redis.
 """
 
+import importlib.util
 import ipaddress
 import os
 import sys
@@ -409,3 +410,51 @@ LOOKUP_SLOW_SECONDS = float(os.environ.get("LOOKUP_SLOW_SECONDS", "2"))
 LOOKUP_MAX_FAILURES = int(os.environ.get("LOOKUP_MAX_FAILURES", "10"))
 LOOKUP_LOCK_MINUTES = int(os.environ.get("LOOKUP_LOCK_MINUTES", "15"))
 LOOKUP_GRANT_MINUTES = int(os.environ.get("LOOKUP_GRANT_MINUTES", "30"))
+
+# --- Serving in production (issue 14): health checks, page cache, logs, storage, replica.
+# /readyz fails when the last Celery worker heartbeat is older than this, or the disk under
+# VAR_DIR has less free space than this.
+READYZ_WORKER_MAX_AGE = int(os.environ.get("READYZ_WORKER_MAX_AGE", "60"))
+READYZ_MIN_FREE_MB = int(os.environ.get("READYZ_MIN_FREE_MB", "500"))
+# Public pages for anonymous visitors (myphong/pagecache.py) are kept this long at most; any
+# change to the catalogue or the working calendar drops them at once.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# "json": one JSON line per request and per Celery task (myphong/logging.py); "text" otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "myphong.logging.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    MIDDLEWARE.insert(0, "myphong.logging.RequestLogMiddleware")
+# Where `make backup` writes its archives.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+
+# Uploaded files on S3-compatible storage (django-storages) instead of MEDIA_ROOT: for several
+# web nodes and workers on different machines. Credentials come from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, which boto3 reads from the environment itself.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured("S3_BUCKET needs boto3: pip install boto3")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            # Personal files: private objects, reached only through the portal's views.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+# Reports read from a PostgreSQL replica (myphong/routers.py), when one is given.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["myphong.routers.ReportsOnReplica"]

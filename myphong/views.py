@@ -1,4 +1,4 @@
-"""Site-wide pages: home, health check, login for staff and citizens."""
+"""Site-wide pages: home, login for staff and citizens (health checks: myphong/health.py)."""
 
 import time
 
@@ -6,33 +6,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 
 from procedures.selectors import home_sectors
 
 from . import accounts, roles
+from .pagecache import public_page
 
 
+@public_page
 def home(request):
     return render(request, "home.html", {"sectors": home_sectors()})
-
-
-@never_cache
-def healthz(request):
-    """200 when the database answers; load tests compare pages against this."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # the check exists to report any database failure
-        return JsonResponse(
-            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 class LoginForm(AuthenticationForm):

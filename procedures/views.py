@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
+from myphong.pagecache import public_page
+
 from .models import RequiredDocument, Sector
 from .selectors import procedure_detail as get_procedure
 from .selectors import search_procedures
@@ -13,6 +15,7 @@ from .selectors import search_procedures
 PAGE_SIZE = 20
 
 
+@public_page
 def procedure_list(request):
     query = request.GET.get("q", "").strip()[:200]
     sectors = list(Sector.objects.order_by("order", "name"))
@@ -32,6 +35,7 @@ def procedure_list(request):
     )
 
 
+@public_page
 def procedure_detail(request, code):
     procedure = get_procedure(code)
     if procedure is None:

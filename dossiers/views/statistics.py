@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from myphong import roles
+from myphong.pagecache import public_page
 
 from .. import deadlines, statistics
 from ..forms.statistics import StatisticsForm
@@ -187,8 +187,8 @@ PUBLIC_CACHE_SECONDS = 5 * 60
 
 
 @require_GET
-@cache_page(PUBLIC_CACHE_SECONDS)
-def public_page(request):
+@public_page(timeout=PUBLIC_CACHE_SECONDS)
+def public_statistics(request):
     """Công khai: this year's received and on-time share per agency, sector and procedure."""
     today = timezone.localdate(timezone=deadlines.TZ)
     agencies = statistics.public_figures(today.year, today)

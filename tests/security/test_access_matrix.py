@@ -107,6 +107,8 @@ OFFICE_OF_A = who(everyone=NOT_FOUND, anonymous=LOGIN, citizens=FORBIDDEN, staff
 ACCESS = {
     "home": Row(PUBLIC),
     "healthz": Row(PUBLIC),
+    # For the proxy and monitoring; says nothing personal (tasks run in-process here: ready).
+    "readyz": Row(PUBLIC),
     "login": Row(who(everyone=REDIRECT, anonymous=OK)),
     "logout": Row(who(everyone=NOT_ALLOWED)),
     "set_language": Row(who(everyone=REDIRECT)),
