@@ -2,6 +2,10 @@
 
 One row per procedure; its required documents sit in one cell, a line each:
 ``name | originals | copies | required`` (the last three may be left out: 1, 0, required).
+The processing time's unit ("Đơn vị thời hạn") is one of Procedure.TimeUnit, by key or label:
+ngày làm việc (working_day), giờ làm việc (working_hour), trong ngày (same_day) or ngày theo
+lịch (calendar_day, counted by the Civil Code: from the day after receipt, a last day off moved
+to the next working day); an unknown unit is reported with the list of these.
 An import checks every row first and writes nothing unless all rows are good: the admin gets each
 bad row's line number and reason, and fixes the file once.
 """
@@ -67,6 +71,7 @@ CHANNEL_WORDS = {
     "qua buu chinh": "post",
 }
 CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
+CALENDAR_DAY_WORDS = dict.fromkeys(("ngay", "ngay lich", "ngay theo lich"), "calendar_day")
 YES = {"1", "co", "x", "yes", "true", "bat buoc", "required"}
 NO = {"0", "khong", "no", "false", "khong bat buoc", "optional", "neu co"}
 XLSX_MAGIC = b"PK\x03\x04"
@@ -107,6 +112,12 @@ def _choice(choices, value):
         if wanted in labels:
             return key
     return None
+
+
+def _allowed_values(choices):
+    """ "ngày làm việc (working_day), …": what a cell of a choice column may say."""
+    with override("vi"):
+        return ", ".join(f"{label} ({key})" for key, label in choices.choices)
 
 
 def _choice_label_vi(choices, key):
@@ -239,10 +250,14 @@ def _clean_row(row, lookups):
     ):
         raw = row.get(key, "")
         chosen = _choice(choices, raw) if raw else default
+        if chosen is None and key == "processing_time_unit":
+            # The law writes calendar days as "ngày" alone (PORTAL.md, "Working time").
+            chosen = CALENDAR_DAY_WORDS.get(fold(raw))
         if raw and chosen is None:
             label = dict(COLUMNS)[key]
             reasons.append(
-                _("'%(column)s' has an unknown value '%(value)s'") % {"column": label, "value": raw}
+                _("'%(column)s' has an unknown value '%(value)s'; use one of: %(allowed)s")
+                % {"column": label, "value": raw, "allowed": _allowed_values(choices)}
             )
         values[key] = chosen
 
@@ -253,7 +268,7 @@ def _clean_row(row, lookups):
     except InvalidOperation:
         reasons.append(_("the processing time must be a number of days or hours"))
     if (
-        values.get("processing_time_unit") in ("working_day", "working_hour")
+        values.get("processing_time_unit") in ("working_day", "working_hour", "calendar_day")
         and values.get("processing_time") == 0
     ):
         reasons.append(_("the processing time must be more than 0 for this unit"))

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -94,6 +95,8 @@ class Procedure(models.Model):
         WORKING_DAY = "working_day", _("working days")
         WORKING_HOUR = "working_hour", _("working hours")
         SAME_DAY = "same_day", _("in the day")
+        # "ngày" alone: counted by the Civil Code (arts. 144-148), see dossiers.calendar.engine.
+        CALENDAR_DAY = "calendar_day", _("calendar days")
 
     class OnlineLevel(models.TextChoices):
         FULL = "full", _("Fully online")
@@ -183,6 +186,18 @@ class Procedure(models.Model):
     def get_absolute_url(self):
         return reverse("procedures:detail", kwargs={"code": self.code})
 
+    def clean(self):
+        super().clean()
+        amount = self.processing_time
+        if (
+            self.processing_time_unit == self.TimeUnit.CALENDAR_DAY
+            and amount is not None
+            and Decimal(amount) != Decimal(amount).to_integral_value()
+        ):
+            raise ValidationError(
+                {"processing_time": _("Calendar days are counted in whole days.")}
+            )
+
     @property
     def channels(self):
         """The ways a citizen may submit, as labels, in the order the office prefers."""
@@ -197,12 +212,15 @@ class Procedure(models.Model):
 
     @property
     def processing_time_display(self):
-        """ "5 working days", "4 working hours", "in the day": the one wording every page uses."""
+        """ "5 working days", "4 working hours", "in the day", "30 calendar days": the one wording
+        every page uses."""
         if self.processing_time_unit == self.TimeUnit.SAME_DAY:
             return gettext("In the day")
         amount = number_format(Decimal(self.processing_time).normalize(), use_l10n=True)
         if self.processing_time_unit == self.TimeUnit.WORKING_HOUR:
             return gettext("%(amount)s working hours") % {"amount": amount}
+        if self.processing_time_unit == self.TimeUnit.CALENDAR_DAY:
+            return gettext("%(amount)s calendar days") % {"amount": amount}
         return gettext("%(amount)s working days") % {"amount": amount}
 
     @property
