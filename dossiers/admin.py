@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from procedures.models import Procedure
 
 from .calendar import changes as calendar_changes
 from .calendar import year as calendar_year
@@ -139,6 +142,11 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             "media": self.media + form.media,
             "can_add": self.has_add_permission(request),
             "can_delete": self.has_delete_permission(request),
+            "supplement_rule": Procedure.SupplementRule(settings.DEADLINE_SUPPLEMENT_RULE).label,
+            "own_rule_procedures": Procedure.objects.exclude(supplement_rule="")
+            .filter(is_active=True)
+            .order_by("code")
+            .values_list("code", "supplement_rule"),
         }
         return TemplateResponse(request, "admin/dossiers/calendar_year.html", context)
 

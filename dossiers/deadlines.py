@@ -118,10 +118,11 @@ def due_after_supplement(
 ) -> datetime:
     """The new due instant when the complete dossier arrives after a supplement request.
 
-    "restart" (Decree 61/2018 art. 18, the default): the legal time counts again from zero at
-    `resumed_at`. "pause": the working time that was left at `paused_at` is added from
-    `resumed_at`; time spent waiting for the applicant is not counted. The rule defaults to
-    settings.DEADLINE_SUPPLEMENT_RULE. `current_due` is the due before the pause when it is not
+    "pause" (Decree 61/2018 art. 17(1)(c) as recalled, the default): the working time that was
+    left at `paused_at` is added from `resumed_at`; time spent waiting for the applicant is not
+    counted, time spent before counts. "restart": the legal time counts again from zero at
+    `resumed_at`. The rule defaults to settings.DEADLINE_SUPPLEMENT_RULE; `supplement_rule`
+    gives a procedure's own. `current_due` is the due before the pause when it is not
     the plain `due_at(received_at, amount, unit)` (a dossier paused before).
     """
     calendar = calendar or default_calendar()
@@ -143,6 +144,11 @@ def due_after_supplement(
         # Paused when already overdue: the time was used up before the pause.
         return as_local(current_due, "current_due")
     return calendar.add_working_time(resumed_at, remaining)
+
+
+def supplement_rule(procedure) -> str:
+    """The procedure's own supplement rule, or the portal's (settings.DEADLINE_SUPPLEMENT_RULE)."""
+    return getattr(procedure, "supplement_rule", "") or settings.DEADLINE_SUPPLEMENT_RULE
 
 
 def _calendar_days_after_pause(calendar, received_at, amount, paused_at, resumed_at, current_due):

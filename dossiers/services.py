@@ -18,9 +18,11 @@ from myphong.models import person_name
 
 from . import clock, codes, deadlines, permissions, tasks
 from .models import Attachment, Dossier, DossierEvent, DossierPaper
-from .workflow import ACTIONS, FOLLOW_UPS, Event, Status, is_allowed
+from .workflow import ACTIONS, EVENTS_OF_FORM, FOLLOW_UPS, Event, Status, is_allowed
 
 log = logging.getLogger(__name__)
+
+FORM_RECEIPT = "01"
 
 
 class ActionRefused(Exception):
@@ -391,8 +393,9 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
 
     Online, `pending_uploads` are the citizen's checked files; at the counter the clerk records
     the papers in `note` and may attach `scans` ((document, upload, checked info) triples).
-    A dossier not yet received goes back to the clerk's queue; a received one goes back to work
-    and its legal time restarts (or resumes) by the rule in settings.
+    A dossier not yet received goes back to the clerk's queue; a received one goes back to work,
+    its legal time resumes (or restarts) by the procedure's rule, and the applicant gets a new
+    appointment: a new Form 01 replacing the earlier one (which is kept), by email and text.
     """
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
@@ -417,13 +420,15 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
             paused_at = (
                 dossier.events.filter(action=Event.REQUEST_SUPPLEMENT).order_by("-at").first().at
             )
+            old_due = dossier.due_at
             dossier.due_at = deadlines.due_after_supplement(
                 dossier.clock_started_at,
                 dossier.procedure.processing_time,
                 dossier.procedure.processing_time_unit,
                 paused_at,
                 now,
-                current_due=dossier.due_at,
+                rule=deadlines.supplement_rule(dossier.procedure),
+                current_due=old_due,
                 calendar=deadlines.default_calendar(dossier.agency),
             )
             dossier.clock_started_at = now
@@ -435,6 +440,23 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
                 note,
                 _due_data(dossier),
                 now,
+            )
+            _after_commit(dossier, event)
+            # The new appointment: a new Form 01 that replaces the last one (kept), and messages.
+            receipts = dossier.events.filter(action__in=EVENTS_OF_FORM[FORM_RECEIPT])
+            replaced = receipts.order_by("-at", "-id").first()
+            event = _record(
+                dossier,
+                Event.NEW_APPOINTMENT,
+                citizen,
+                dossier.status,
+                data={
+                    "old_due_at": old_due.isoformat() if old_due else None,
+                    "due_at": dossier.due_at.isoformat(),
+                    "replaces": replaced.pk if replaced else None,
+                    "rule": deadlines.supplement_rule(dossier.procedure),
+                },
+                at=now,
             )
         _after_commit(dossier, event)
     return dossier

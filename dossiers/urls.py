@@ -17,6 +17,7 @@ urlpatterns = [
     path("ho-so-cua-toi/<int:pk>/da-nop/", citizen.submitted, name="submitted"),
     path("ho-so/<int:pk>/tep/<int:attachment_id>/", files.attachment, name="attachment"),
     path("ho-so/<int:pk>/phieu/<str:form>/", files.slip, name="slip"),
+    path("ho-so/<int:pk>/phieu/<str:form>/<int:event_id>/", files.slip, name="slip_of_event"),
     # The one-stop counter (clerks)
     path("quay/", counter.queue, name="counter_queue"),
     path("quay/tiep-nhan/", counter.intake, name="counter_intake"),

@@ -68,6 +68,9 @@ class Event(StrEnum):
     RESCHEDULE = "reschedule"
     WITHDRAW = "withdraw"
     DUE_MOVED = "due_moved"
+    # A received dossier came back complete after a supplement request: a new appointment, with
+    # a new Form 01 replacing the earlier one (which is kept).
+    NEW_APPOINTMENT = "new_appointment"
 
 
 E = Event
@@ -175,14 +178,19 @@ FOLLOW_UPS = {
     E.REFUSE: FollowUp("refused", form="03"),
     E.RESCHEDULE: FollowUp("rescheduled", form="04"),
     E.DUE_MOVED: FollowUp("due_moved"),
+    E.NEW_APPOINTMENT: FollowUp("new_appointment", form="01"),
     E.REQUEST_PAYMENT: FollowUp("payment_requested"),
     E.RESOLVE: FollowUp("resolved"),
     E.TRANSFER: FollowUp("transferred"),
     E.STOP: FollowUp("stopped"),
     E.WITHDRAW: FollowUp("withdrawn"),
 }
-# The event that issues each form, and the follow-up kinds the applicant is told about.
-EVENT_OF_FORM = {follow_up.form: event for event, follow_up in FOLLOW_UPS.items() if follow_up.form}
+# The events that issue each form (Form 01: the receipt, and each new appointment after a
+# supplement), and the follow-up kinds the applicant is told about.
+EVENTS_OF_FORM = {
+    form: tuple(event for event, follow_up in FOLLOW_UPS.items() if follow_up.form == form)
+    for form in sorted({follow_up.form for follow_up in FOLLOW_UPS.values() if follow_up.form})
+}
 NOTIFIED_KINDS = tuple(follow_up.kind for follow_up in FOLLOW_UPS.values())
 
 

@@ -36,20 +36,24 @@ COLUMNS = [
     ("processing_time", "Thời hạn giải quyết"),
     ("processing_time_unit", "Đơn vị thời hạn"),
     ("processing_time_note", "Ghi chú thời hạn"),
+    ("supplement_rule", "Thời hạn khi bổ sung hồ sơ"),
     ("fee", "Phí, lệ phí (đồng)"),
     ("fee_note", "Mô tả phí, lệ phí"),
+    ("fee_paid_at_submission", "Nộp phí khi nộp hồ sơ"),
     ("applicants", "Đối tượng thực hiện"),
     ("result", "Kết quả thực hiện"),
     ("steps", "Trình tự thực hiện"),
     ("conditions", "Yêu cầu, điều kiện"),
     ("legal_basis", "Căn cứ pháp lý"),
     ("documents", "Thành phần hồ sơ"),
+    ("shown_documents", "Giấy tờ xuất trình"),
     ("note", "Ghi chú"),
     ("is_active", "Công khai"),
 ]
 REQUIRED_KEYS = ("code", "name", "sector", "agency", "processing_time_unit")
 TEXT_KEYS = (
     "processing_time_note",
+    "shown_documents",
     "fee_note",
     "applicants",
     "result",
@@ -72,6 +76,9 @@ CHANNEL_WORDS = {
 }
 CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
 CALENDAR_DAY_WORDS = dict.fromkeys(("ngay", "ngay lich", "ngay theo lich"), "calendar_day")
+# The supplement rule's cell: empty (or "theo cấu hình") follows DEADLINE_SUPPLEMENT_RULE.
+FOLLOW_SETTING = {"theo cau hinh", "mac dinh", "default"}
+SUPPLEMENT_RULE_WORDS = {"tam dung": "pause", "tinh lai": "restart", "tinh lai tu dau": "restart"}
 YES = {"1", "co", "x", "yes", "true", "bat buoc", "required"}
 NO = {"0", "khong", "no", "false", "khong bat buoc", "optional", "neu co"}
 XLSX_MAGIC = b"PK\x03\x04"
@@ -290,6 +297,28 @@ def _clean_row(row, lookups):
     for channel, field_name in CHANNEL_FIELDS.items():
         values[field_name] = channel in channels
 
+    raw_rule = row.get("supplement_rule", "")
+    values["supplement_rule"] = ""  # empty: the portal's setting decides
+    if raw_rule and fold(raw_rule) not in FOLLOW_SETTING:
+        rule = _choice(Procedure.SupplementRule, raw_rule) or SUPPLEMENT_RULE_WORDS.get(
+            fold(raw_rule)
+        )
+        if rule is None:
+            reasons.append(
+                _("'%(column)s' has an unknown value '%(value)s'; use one of: %(allowed)s")
+                % {
+                    "column": dict(COLUMNS)["supplement_rule"],
+                    "value": raw_rule,
+                    "allowed": _allowed_values(Procedure.SupplementRule),
+                }
+            )
+        values["supplement_rule"] = rule or ""
+
+    paid_first = fold(row.get("fee_paid_at_submission") or "không")
+    if paid_first not in YES | NO:
+        reasons.append(_("'Nộp phí khi nộp hồ sơ' must be 'có' or 'không'"))
+    values["fee_paid_at_submission"] = paid_first in YES
+
     active = fold(row.get("is_active") or "có")
     if active not in YES | NO:
         reasons.append(_("'Công khai' must be 'có' or 'không'"))
@@ -423,7 +452,11 @@ def export_rows(procedures):
             "online_level": _choice_label_vi(Procedure.OnlineLevel, p.online_level),
             "processing_time": format(p.processing_time.normalize(), "f"),
             "processing_time_unit": _choice_label_vi(Procedure.TimeUnit, p.processing_time_unit),
+            "supplement_rule": _choice_label_vi(Procedure.SupplementRule, p.supplement_rule)
+            if p.supplement_rule
+            else "",
             "fee": str(p.fee),
+            "fee_paid_at_submission": "có" if p.fee_paid_at_submission else "không",
             "documents": format_documents(p.documents.all()),
             "is_active": "có" if p.is_active else "không",
         }

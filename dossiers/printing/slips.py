@@ -11,6 +11,7 @@ always up to date: `printing.records` renders them on request.)
 
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from myphong.models import person_name
+
 from ..models import DossierEvent, Slip
-from ..workflow import EVENT_OF_FORM, FOLLOW_UPS
+from ..workflow import EVENTS_OF_FORM, FOLLOW_UPS
 from .pdf import page_size, qr_svg, write_pdf
 from .wording import (
     REGISTER_BOOK,
@@ -50,13 +53,39 @@ def slip_for_event_kind(kind):
 def _event_for(dossier, form):
     """The latest event that issued `form`: a slip always belongs to one event."""
     event = (
-        DossierEvent.objects.filter(dossier=dossier, action=EVENT_OF_FORM[form])
+        DossierEvent.objects.filter(dossier=dossier, action__in=EVENTS_OF_FORM[form])
         .order_by("-at", "-id")
         .first()
     )
     if event is None:
         raise ValueError(f"dossier {dossier.pk} has no event that issues form {form}")
     return event
+
+
+@dataclass(frozen=True)
+class IssuedForm:
+    """A form the dossier's history issued: which, by which event, and whether a later one of
+    the same form replaced it (a Form 01 after a supplement)."""
+
+    form: str
+    event: object
+    replaced: bool
+
+    @property
+    def label(self):
+        return Slip.Form(self.form).label
+
+
+def issued_forms(events):
+    """The forms issued by `events` (the dossier's history, oldest first), in that order."""
+    events = list(events)
+    issued = [
+        (FOLLOW_UPS[event.action].form, event)
+        for event in events
+        if event.action in FOLLOW_UPS and FOLLOW_UPS[event.action].form
+    ]
+    latest = dict(issued)  # the last event of each form
+    return [IssuedForm(form, event, latest[form] is not event) for form, event in issued]
 
 
 def slip_context(dossier, form, event):
@@ -91,6 +120,14 @@ def slip_context(dossier, form, event):
         "note": event.note,
     }
     if form == Slip.Form.RECEIPT:
+        replaced = (event.data or {}).get("replaces")
+        if replaced:
+            # A new appointment after a supplement: the officer is the clerk who recorded it, or
+            # the one who received the dossier when the applicant sent the papers online.
+            earlier = DossierEvent.objects.filter(pk=replaced, dossier=dossier).first()
+            context["replaces"] = Moment.of(earlier.at) if earlier else None
+            if event.actor_id is None or event.actor_id == dossier.applicant_id:
+                context["officer"] = person_name(dossier.received_by) if dossier.received_by else ""
         context.update(
             papers=list(dossier.papers.all()),
             sets=dossier.sets,

@@ -48,8 +48,10 @@ def money(amount):
 
 
 def office_contact(agency):
-    """Where, by phone and by email the applicant reaches the office that handles the dossier."""
+    """Where, by phone and by email the applicant reaches the office that handles the dossier,
+    and the one-stop unit's name (settings.PORTAL_ONE_STOP_NAME)."""
     return {
+        "one_stop": settings.PORTAL_ONE_STOP_NAME,
         "where": agency.address or settings.PORTAL_ADDRESS,
         "phone": agency.phone or settings.PORTAL_HOTLINE,
         "email": settings.PORTAL_EMAIL,
@@ -206,6 +208,7 @@ EVENT_LABELS = {
     Event.SUPPLEMENT: _("Missing papers handed in"),
     Event.DUE_MOVED: _("Due time moved by a calendar change"),
     Event.RESCHEDULE: _("Apology and new appointment (Form 04)"),
+    Event.NEW_APPOINTMENT: _("New appointment after the supplements (new Form 01)"),
 }
 
 
@@ -283,6 +286,9 @@ def citizen_event_sentence(event):
         Event.CONFIRM_PAYMENT: _("The fee was paid; processing continues."),
         Event.RESCHEDULE: _("The office apologised for a delay and set a new appointment."),
         Event.DUE_MOVED: _("The due date moved because of a change in the working calendar."),
+        Event.NEW_APPOINTMENT: _(
+            "The papers asked for are complete: a new receipt (Form 01) gives the new appointment."
+        ),
         Event.RESOLVE: _("The result is ready: you can collect it."),
         Event.RETURN: _("The result was handed over."),
         Event.WITHDRAW: _("The dossier was withdrawn."),

@@ -37,6 +37,7 @@ from ..forms.lookup import WithdrawForm
 from ..lookup.progress import citizen_timeline, where_to_collect
 from ..lookup.rating import may_rate
 from ..models import Attachment, Rating
+from ..printing.slips import issued_forms
 from ..selectors import visible_dossiers
 from ..workflow import RESULT_READY, Event, Status
 
@@ -279,6 +280,7 @@ def _actions(user, dossier, events):
     rating = Rating.objects.filter(dossier=dossier).first()
     return {
         "has_receipt": any(event.action == Event.ACCEPT for event in events),
+        "slips": issued_forms(events),
         "results": dossier.attachments.filter(kind=Attachment.Kind.RESULT) if finished else [],
         "collect": where_to_collect(dossier) if dossier.status == Status.RESOLVED else None,
         "can_withdraw": permissions.may(user, dossier, Event.WITHDRAW),
