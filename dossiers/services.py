@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from myphong import roles
@@ -18,11 +19,20 @@ from myphong.models import person_name
 
 from . import clock, codes, deadlines, permissions, tasks
 from .models import Attachment, Dossier, DossierEvent, DossierPaper
-from .workflow import ACTIONS, EVENTS_OF_FORM, FOLLOW_UPS, Event, Status, is_allowed
+from .workflow import (
+    ACTIONS,
+    COMPETENT_BODY_FORMS,
+    EVENTS_OF_FORM,
+    FOLLOW_UPS,
+    Event,
+    Status,
+    is_allowed,
+)
 
 log = logging.getLogger(__name__)
 
 FORM_RECEIPT = "01"
+FORM_REGISTER = "07"
 
 
 class ActionRefused(Exception):
@@ -60,6 +70,15 @@ def actor_name(user):
 
 
 def _record(dossier, action, actor, from_status, note="", data=None, at=None):
+    """Record the event; an event that issues a form (01-05) takes the form's number here, in the
+    action's transaction, so a rolled-back action gives its number back."""
+    at = at or clock.now()
+    data = dict(data or {})
+    follow_up = FOLLOW_UPS.get(action)
+    if follow_up is not None and follow_up.form:
+        issuer = issuing_agency(dossier, follow_up.form)
+        data["form_number"] = codes.next_form_number(issuer, follow_up.form, at)
+        data["form_year"] = timezone.localdate(at).year
     return DossierEvent.objects.create(
         dossier=dossier,
         action=action,
@@ -67,10 +86,18 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         to_status=dossier.status,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_name(actor),
-        at=at or clock.now(),
+        at=at,
         note=note,
-        data=data or {},
+        data=data,
     )
+
+
+def issuing_agency(dossier, form):
+    """Who issues a form: the one-stop unit that received the dossier (01-03), the competent
+    body that processes it (04 apology and extension, 05 stop; Circular 03/2025)."""
+    if form in COMPETENT_BODY_FORMS:
+        return dossier.procedure.agency
+    return dossier.agency
 
 
 def _locked(dossier, expected_version=None):
@@ -239,11 +266,29 @@ def accept(dossier, clerk, *, note="", expected_version=None):
             dossier, Status.RECEIVED, Event.ACCEPT, clerk, note, _due_data(dossier), at=now
         )
         _after_commit(dossier, event)
+        _forward_if_received_on_behalf(dossier, clerk, now)
     return dossier
+
+
+def _forward_if_received_on_behalf(dossier, clerk, now):
+    """Boundary-free reception (Decree 118/2025): a centre that received a dossier of another
+    agency's procedure sends it there at once; both see it, the centre as "received on behalf"."""
+    if not permissions.received_on_behalf(dossier):
+        return None
+    competent = dossier.procedure.agency
+    return _record(
+        dossier,
+        Event.FORWARD,
+        clerk,
+        dossier.status,
+        data={"agency": competent.name, "agency_code": competent.code},
+        at=now,
+    )
 
 
 def _receive(dossier, clerk, now):
     dossier.code = codes.issue_code(dossier.agency, now)
+    dossier.register_number = codes.next_form_number(dossier.agency, FORM_REGISTER, now)
     dossier.received_at = now
     dossier.received_by = clerk
     _start_clock(dossier, now)
@@ -311,6 +356,7 @@ def register_at_counter(
                 )
             event = _record(dossier, Event.ACCEPT, clerk, "", data=_due_data(dossier), at=now)
             _after_commit(dossier, event)
+            _forward_if_received_on_behalf(dossier, clerk, now)
     except IntegrityError:
         existing = Dossier.objects.filter(intake_token=token).first() if token else None
         if existing is None:
@@ -532,7 +578,7 @@ def assign(dossier, actor, *, specialist, note="", expected_version=None):
         if not (
             specialist.is_active
             and roles.SPECIALIST in permissions.user_roles(specialist)
-            and permissions.user_agency_id(specialist) == dossier.agency_id
+            and permissions.user_agency_id(specialist) == permissions.competent_agency_id(dossier)
         ):
             raise ActionRefused(
                 gettext_lazy("Choose a specialist of the agency that handles this dossier.")

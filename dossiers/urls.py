@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views import citizen, counter, feedback, files, lookup, office, records
 
@@ -26,8 +27,13 @@ urlpatterns = [
     # The back office (specialists, leaders, clerks)
     path("xu-ly/", office.queue, name="office_queue"),
     path("xu-ly/ho-so/<int:pk>/", office.dossier, name="office_dossier"),
-    # Before office_act, whose <slug:action> would take "mau-05" too.
-    path("xu-ly/ho-so/<int:pk>/mau-05/", records.control_sheet, name="control_sheet"),
+    # Before office_act, whose <slug:action> would take "mau-06" too. The control sheet is Form 06
+    # of Circular 03/2025 (Form 05 of Circular 01/2018): the old address still leads to it.
+    path("xu-ly/ho-so/<int:pk>/mau-06/", records.control_sheet, name="control_sheet"),
+    path(
+        "xu-ly/ho-so/<int:pk>/mau-05/",
+        RedirectView.as_view(pattern_name="dossiers:control_sheet", permanent=True),
+    ),
     path("xu-ly/ho-so/<int:pk>/<slug:action>/", office.act, name="office_act"),
     # "register" already names the citizens' sign-up page.
     path("xu-ly/so-theo-doi/", records.register, name="register_book"),

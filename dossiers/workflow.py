@@ -71,6 +71,8 @@ class Event(StrEnum):
     # A received dossier came back complete after a supplement request: a new appointment, with
     # a new Form 01 replacing the earlier one (which is kept).
     NEW_APPOINTMENT = "new_appointment"
+    # Boundary-free reception: the receiving centre sends the dossier to the competent agency.
+    FORWARD = "forward"
 
 
 E = Event
@@ -139,11 +141,12 @@ ACTIONS = {
     E.APPROVE: _action(_("Approve and sign"), {S.IN_PROGRESS}, None, {LEADER}),
     E.RESOLVE: _action(_("Mark resolved"), {S.IN_PROGRESS}, S.RESOLVED, {SPECIALIST, LEADER}),
     E.RETURN: _action(_("Return the result"), {S.RESOLVED}, S.RETURNED, {CLERK}),
+    # Dừng giải quyết: decided by a leader, on the applicant's request or a legal ground (Form 05).
     E.STOP: _action(
         _("Stop processing"),
         OPEN - {S.AWAITING_SUPPLEMENT},
         S.STOPPED,
-        {SPECIALIST, LEADER},
+        {LEADER},
     ),
     E.RESCHEDULE: _action(
         _("Apologise and set a new appointment"),
@@ -167,7 +170,8 @@ class FollowUp:
     text message (templates/emails/<kind>*.txt), and some events issue a form (a Slip)."""
 
     kind: str
-    form: str | None = None  # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology
+    # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology, "05" stop notice
+    form: str | None = None
 
 
 # The one table of follow-ups: tasks, slips and notifications all read it. Events absent from it
@@ -182,9 +186,13 @@ FOLLOW_UPS = {
     E.REQUEST_PAYMENT: FollowUp("payment_requested"),
     E.RESOLVE: FollowUp("resolved"),
     E.TRANSFER: FollowUp("transferred"),
-    E.STOP: FollowUp("stopped"),
+    E.STOP: FollowUp("stopped", form="05"),
     E.WITHDRAW: FollowUp("withdrawn"),
 }
+# Forms the competent body that processes the dossier issues (Circular 03/2025: 04 apology and
+# extension, 05 stop); the one-stop unit that received it issues 01-03.
+COMPETENT_BODY_FORMS = frozenset({"04", "05"})
+
 # The events that issue each form (Form 01: the receipt, and each new appointment after a
 # supplement), and the follow-up kinds the applicant is told about.
 EVENTS_OF_FORM = {

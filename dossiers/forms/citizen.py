@@ -36,7 +36,7 @@ from procedures.text import fold
 from .. import uploads
 from ..models import PendingUpload
 from ..services import Applicant
-from .fields import PhoneField
+from .fields import PersonalIdField, PhoneField
 
 log = logging.getLogger(__name__)
 
@@ -402,13 +402,7 @@ class OnlineSubmissionForm(PaperSlotsForm):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    id_number = forms.RegexField(
-        label=_("Citizen ID card number (CCCD)"),
-        regex=r"^[0-9]{12}$",
-        max_length=20,
-        error_messages={"invalid": _("The citizen ID card number has 12 digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    id_number = PersonalIdField()
     phone = PhoneField()
     email = forms.EmailField(
         label=_("Email"),
@@ -430,9 +424,6 @@ class OnlineSubmissionForm(PaperSlotsForm):
 
     field_order = ["applicant_name", "id_number", "phone", "email", "address", "request_text"]
     applicant_fields = ("applicant_name", "id_number", "phone", "email", "address")
-
-    def clean_id_number(self):
-        return self.cleaned_data["id_number"].replace(" ", "")
 
     def applicant(self):
         data = self.cleaned_data

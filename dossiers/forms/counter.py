@@ -1,6 +1,5 @@
 """Forms of the one-stop counter: register a paper dossier, review an online one."""
 
-import re
 import uuid
 
 from django import forms
@@ -9,20 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import uploads
 from ..services import Applicant, PaperCount
-from .fields import PhoneField
-
-ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
+from .fields import PersonalIdField, PhoneField
 
 
 class ApplicantFields(forms.Form):
     applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
     applicant_phone = PhoneField(label=_("Phone"))
-    applicant_id_number = forms.CharField(
-        label=_("ID card number"),
-        max_length=20,
-        required=False,
-        help_text=_("12 digits (citizen ID card) or 9 digits (old ID card)."),
-    )
+    applicant_id_number = PersonalIdField(required=False)
     applicant_email = forms.EmailField(label=_("Email"), required=False)
     applicant_address = forms.CharField(label=_("Address"), max_length=300, required=False)
 
@@ -31,12 +23,6 @@ class ApplicantFields(forms.Form):
         if len(name) < 2:
             raise ValidationError(_("Enter the applicant's full name."))
         return name
-
-    def clean_applicant_id_number(self):
-        value = re.sub(r"\s", "", self.cleaned_data["applicant_id_number"])
-        if value and not ID_NUMBER.match(value):
-            raise ValidationError(_("An ID card number has 12 digits (or 9 for an old card)."))
-        return value
 
     def applicant(self):
         data = self.cleaned_data

@@ -22,13 +22,15 @@ from django.utils import translation
 from myphong.models import person_name
 
 from ..models import DossierEvent, Slip
-from ..workflow import EVENTS_OF_FORM, FOLLOW_UPS
+from ..workflow import COMPETENT_BODY_FORMS, EVENTS_OF_FORM, FOLLOW_UPS
 from .pdf import page_size, qr_svg, write_pdf
+from .records import register_line
 from .wording import (
     REGISTER_BOOK,
     Moment,
     lookup_url,
     office_contact,
+    one_stop_name,
     place_name,
     promised_due,
     recorded_instant,
@@ -41,7 +43,19 @@ TEMPLATE_OF_FORM = {
     Slip.Form.SUPPLEMENT: "pdf/form02.html",
     Slip.Form.REFUSAL: "pdf/form03.html",
     Slip.Form.APOLOGY: "pdf/form04.html",
+    Slip.Form.STOP: "pdf/form05.html",
 }
+
+
+def form_number(event):
+    """ "Số" of the form an event issued: "12/2026", its number in the issuing agency's series
+    for that form and year (taken when the event was recorded), or "" for older events."""
+    data = event.data or {}
+    if not data.get("form_number"):
+        return ""
+    return f"{data['form_number']}/{data.get('form_year') or event.at.year}"
+
+
 _FORM_OF_KIND = {follow_up.kind: follow_up.form for follow_up in FOLLOW_UPS.values()}
 
 
@@ -90,7 +104,9 @@ def issued_forms(events):
 
 def slip_context(dossier, form, event):
     """Everything a form template prints; also what tests read to check the QR's payload."""
-    agency = dossier.agency
+    # Forms 04 and 05 come from the competent body that processes the dossier; 01-03 from the
+    # one-stop unit that received it (Circular 03/2025).
+    agency = dossier.procedure.agency if form in COMPETENT_BODY_FORMS else dossier.agency
     code = dossier.code or ""
     url = lookup_url(code) if code else ""
     issued = Moment.of(event.at)
@@ -98,10 +114,12 @@ def slip_context(dossier, form, event):
         "form": form,
         "page_size": page_size(),
         "agency_name": agency.name,
+        "receiving_name": dossier.agency.name,
+        "one_stop_name": one_stop_name(),
         "place": place_name(agency.name),
         "issued": issued,
         "code": code,
-        "number": code.rsplit("-", 1)[-1] if code else "",
+        "number": form_number(event),
         "register_book": REGISTER_BOOK,
         "lookup_url": url,
         "lookup_page": f"{settings.PORTAL_BASE_URL}/tra-cuu/",
@@ -134,9 +152,12 @@ def slip_context(dossier, form, event):
             processing_time=dossier.procedure.processing_time_display,
             received=Moment.of(dossier.received_at or event.at),
             due=Moment.of(promised_due(dossier, event)),
+            register_line=register_line(dossier),
         )
     elif form == Slip.Form.SUPPLEMENT:
         context["items"] = list((event.data or {}).get("items", []))
+    elif form == Slip.Form.STOP:
+        context["received"] = Moment.of(dossier.received_at)
     elif form == Slip.Form.APOLOGY:
         context.update(
             received=Moment.of(dossier.received_at),

@@ -22,9 +22,14 @@ from ..deadlines import Timeliness
 from ..models import Dossier
 from ..workflow import ACTIONS, Event, Status
 
-# The unit that receives and returns dossiers, in the Vietnamese of the forms.
-COUNTER = "Bộ phận tiếp nhận và trả kết quả"
-# The register every dossier is entered in (Form 06); its number is the code's daily sequence.
+
+def one_stop_name():
+    """The unit that receives and returns dossiers (settings.PORTAL_ONE_STOP_NAME: Decree
+    118/2025's Trung tâm Phục vụ hành chính công, as the commune names it)."""
+    return settings.PORTAL_ONE_STOP_NAME
+
+
+# The register every dossier is entered in (Form 07); Form 01 prints the dossier's row in it.
 REGISTER_BOOK = "Sổ theo dõi hồ sơ"
 
 _PLACE_IN_AGENCY_NAME = re.compile(
@@ -209,6 +214,7 @@ EVENT_LABELS = {
     Event.DUE_MOVED: _("Due time moved by a calendar change"),
     Event.RESCHEDULE: _("Apology and new appointment (Form 04)"),
     Event.NEW_APPOINTMENT: _("New appointment after the supplements (new Form 01)"),
+    Event.FORWARD: _("Sent to the competent agency (received on its behalf)"),
 }
 
 
@@ -286,6 +292,8 @@ def citizen_event_sentence(event):
         Event.CONFIRM_PAYMENT: _("The fee was paid; processing continues."),
         Event.RESCHEDULE: _("The office apologised for a delay and set a new appointment."),
         Event.DUE_MOVED: _("The due date moved because of a change in the working calendar."),
+        Event.FORWARD: _("The dossier was sent to %(agency)s, which is competent to decide it.")
+        % {"agency": (event.data or {}).get("agency", "")},
         Event.NEW_APPOINTMENT: _(
             "The papers asked for are complete: a new receipt (Form 01) gives the new appointment."
         ),

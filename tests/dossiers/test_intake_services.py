@@ -57,7 +57,7 @@ def test_every_change_is_recorded_with_who_when_and_why(clerk, five_day_procedur
     assert event.actor == clerk
     assert event.actor_name == "Nguyễn Thị Lan"  # Vietnamese order: family name first
     assert event.note == "Thiếu giấy"
-    assert event.data == {"items": ["Giấy chứng sinh (bản chính)"]}
+    assert event.data["items"] == ["Giấy chứng sinh (bản chính)"]
 
 
 def test_events_cannot_be_edited_or_deleted(clerk, five_day_procedure):
