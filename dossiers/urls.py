@@ -42,6 +42,7 @@ urlpatterns = [
     path("tra-cuu/ho-so/", lookup.lookup_result, name="lookup_result"),
     path("tra-cuu/ho-so/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
     path("tra-cuu/dong/", lookup.lookup_end, name="lookup_end"),
+    path("tra-cuu/ho-so/phieu/<str:form>/<int:event_id>/", lookup.lookup_slip, name="lookup_slip"),
     path("ho-so-cua-toi/<int:pk>/rut/", citizen.withdraw, name="withdraw"),
     path("ho-so-cua-toi/<int:pk>/danh-gia/", lookup.rate_my_dossier, name="rate"),
     # Feedback and petitions (phản ánh, kiến nghị): public form and lookup, leaders' answers

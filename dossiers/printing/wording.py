@@ -307,3 +307,18 @@ def citizen_event_sentence(event):
     if event.to_status:
         return _("The dossier is now “%(status)s”.") % {"status": Status(event.to_status).label}
     return _("The dossier was updated.")
+
+
+# --- The appointment as the applicant sees it ------------------------------------------------
+
+
+def appointment(dossier):
+    """The appointment shown to the applicant (my dossiers, lookup): {"at": instant or None,
+    "text": words instead of an instant, "rescheduled": a Form 04 moved it}."""
+    if dossier.status == Status.REJECTED:
+        return {"at": None, "text": _("Not applicable"), "rescheduled": False}
+    if dossier.due_at is None:
+        text = _("Set when the office receives the dossier")
+        return {"at": None, "text": text, "rescheduled": False}
+    rescheduled = dossier.due_before_apology is not None
+    return {"at": dossier.due_at, "text": "", "rescheduled": rescheduled}

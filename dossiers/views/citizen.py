@@ -38,6 +38,7 @@ from ..lookup.progress import citizen_timeline, where_to_collect
 from ..lookup.rating import may_rate
 from ..models import Attachment, Rating
 from ..printing.slips import issued_forms
+from ..printing.wording import appointment
 from ..selectors import visible_dossiers
 from ..workflow import RESULT_READY, Event, Status
 
@@ -281,6 +282,7 @@ def _actions(user, dossier, events):
     return {
         "has_receipt": any(event.action == Event.ACCEPT for event in events),
         "slips": issued_forms(events),
+        "appointment": appointment(dossier),
         "results": dossier.attachments.filter(kind=Attachment.Kind.RESULT) if finished else [],
         "collect": where_to_collect(dossier) if dossier.status == Status.RESOLVED else None,
         "can_withdraw": permissions.may(user, dossier, Event.WITHDRAW),

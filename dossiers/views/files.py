@@ -44,9 +44,14 @@ def slip(request, pk, form, event_id=None):
 
     Rendered on first request if the worker has not done it yet (or is down).
     """
+    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
+    return slip_response(dossier, form, event_id)
+
+
+def slip_response(dossier, form, event_id=None):
+    """The PDF of `form` for the dossier (the latest, or the one `event_id` issued), inline."""
     if form not in EVENTS_OF_FORM:
         raise Http404
-    dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
     events = dossier.events.filter(action__in=EVENTS_OF_FORM[form])
     if event_id is not None:
         events = events.filter(pk=event_id)
