@@ -176,6 +176,14 @@ class Dossier(models.Model):
     result_number = models.CharField(_("result number"), max_length=60, blank=True)
     result_date = models.DateField(_("result date"), null=True, blank=True)
     result_summary = models.TextField(_("result"), blank=True)
+    result_delivery = models.CharField(
+        _("result delivered"),
+        max_length=20,
+        choices=ReturnMethod.choices,
+        blank=True,
+        help_text=_("How the applicant chose at intake to receive the result."),
+    )
+    delivery_address = models.CharField(_("address for the result"), max_length=300, blank=True)
     returned_to = models.CharField(_("collected by"), max_length=200, blank=True)
     return_method = models.CharField(
         _("returned how"), max_length=20, choices=ReturnMethod.choices, blank=True

@@ -55,6 +55,18 @@ def not_ready(dossier, action_name):
         return _("The result is already approved.")
     if action_name == Event.RESOLVE and dossier.approved_at is None:
         return _("The leader has not approved the result yet.")
+    if action_name == Event.REQUEST_PAYMENT:
+        return fee_pause_refused(dossier)
+    return None
+
+
+def fee_pause_refused(dossier):
+    """Why the processing may not pause for the fee, or None: at most once per dossier, and
+    never for a procedure whose fee is paid when the dossier is handed in."""
+    if dossier.procedure.fee_paid_at_submission:
+        return _("This procedure's fee is paid at submission: processing does not pause for it.")
+    if dossier.events.filter(action=Event.REQUEST_PAYMENT).exists():
+        return _("The fee was already asked for once on this dossier.")
     return None
 
 

@@ -299,15 +299,33 @@ def _due_data(dossier):
 
 
 def register_at_counter(
-    procedure, clerk, *, applicant, papers, request="", sets=1, token=None, scans=()
+    procedure,
+    clerk,
+    *,
+    applicant,
+    papers,
+    request="",
+    sets=1,
+    token=None,
+    scans=(),
+    channel=Dossier.Channel.COUNTER,
+    result_delivery="",
+    delivery_address="",
 ):
-    """A dossier handed in at the counter is accepted at once (Form 01 is printed).
+    """A dossier handed in at the counter, or arrived by post (`channel`), is accepted at once
+    (Form 01 is printed, and posted back for a dossier that came by post).
 
     `papers` are PaperCount rows; `scans` are (required_document or None, UploadedFile, checked
-    file info) triples. Saving the same form twice (same `token`) returns the first dossier.
+    file info) triples; `result_delivery` is how the applicant chose to receive the result.
+    Saving the same form twice (same `token`) returns the first dossier.
     """
     if roles.CLERK not in permissions.user_roles(clerk):
         raise ActionRefused(gettext_lazy("Only a reception clerk registers dossiers."))
+    if channel not in (Dossier.Channel.COUNTER, Dossier.Channel.POST):
+        raise ActionRefused(gettext_lazy("A clerk registers dossiers from the counter or post."))
+    if channel == Dossier.Channel.POST and not procedure.accepts_post:
+        raise ActionRefused(gettext_lazy("This procedure does not accept dossiers by post."))
+    delivery_address = check_result_delivery(procedure, result_delivery, delivery_address)
     if token is not None:
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is not None:
@@ -319,8 +337,10 @@ def register_at_counter(
             dossier = Dossier(
                 procedure=procedure,
                 agency=agency or procedure.agency,
-                channel=Dossier.Channel.COUNTER,
+                channel=channel,
                 status=Status.RECEIVED,
+                result_delivery=result_delivery,
+                delivery_address=delivery_address,
                 applicant_name=applicant.name,
                 applicant_phone=applicant.phone,
                 applicant_id_number=applicant.id_number,
@@ -365,6 +385,19 @@ def register_at_counter(
     return dossier
 
 
+def check_result_delivery(procedure, method, address):
+    """The address to post the result to (cleaned), or refused: by post needs an address, online
+    only where the procedure is served online (PORTAL.md, "Channels")."""
+    address = (address or "").strip()
+    if method and method not in Dossier.ReturnMethod.values:
+        raise ActionRefused(gettext_lazy("Choose how the applicant receives the result."))
+    if method == Dossier.ReturnMethod.POST and not address:
+        raise ActionRefused(gettext_lazy("Write the address to post the result to."))
+    if method == Dossier.ReturnMethod.ONLINE and not procedure.allows_online_submission:
+        raise ActionRefused(gettext_lazy("This procedure's result is not given online."))
+    return address if method == Dossier.ReturnMethod.POST else ""
+
+
 def store_attachment(dossier, *, document, upload, info, user, kind):
     """Save a checked upload (`info` from dossiers.uploads.check_upload) as an attachment."""
     attachment = Attachment(
@@ -394,7 +427,14 @@ def request_supplement(dossier, actor, *, items, reason, expected_version=None):
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
         _authorize(dossier, actor, Event.REQUEST_SUPPLEMENT)
-        if dossier.supplement_requested:
+        # Two stages, one request each (Decree 61/2018 arts. 16-17): the clerk's guidance
+        # before receipt, and the competent body's request while processing. One does not use
+        # up the other; `supplement_requested` is the processing one.
+        if dossier.received_at is None:
+            already = dossier.events.filter(action=Event.REQUEST_SUPPLEMENT).exists()
+        else:
+            already = dossier.supplement_requested
+        if already:
             raise ActionRefused(
                 gettext_lazy(
                     "Supplements were already requested for this dossier: the office asks once, "
@@ -408,7 +448,7 @@ def request_supplement(dossier, actor, *, items, reason, expected_version=None):
                 )
                 % {"days": deadlines.SUPPLEMENT_REQUEST_WORKING_DAYS}
             )
-        dossier.supplement_requested = True
+        dossier.supplement_requested = dossier.received_at is not None
         event = _move(
             dossier,
             Status.AWAITING_SUPPLEMENT,

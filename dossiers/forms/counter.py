@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .. import uploads
+from ..models import Dossier
 from ..services import Applicant, PaperCount
 from .fields import PersonalIdField, PhoneField
 
@@ -43,10 +44,38 @@ class CounterIntakeForm(ApplicantFields):
         label=_("Request"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     sets = forms.IntegerField(label=_("Number of sets"), min_value=1, max_value=20, initial=1)
+    channel = forms.ChoiceField(
+        label=_("The dossier came"),
+        choices=[
+            (Dossier.Channel.COUNTER, _("At the counter")),
+            (Dossier.Channel.POST, _("By post (Bưu chính)")),
+        ],
+        initial=Dossier.Channel.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    result_delivery = forms.ChoiceField(
+        label=_("The applicant receives the result"),
+        choices=Dossier.ReturnMethod.choices,
+        initial=Dossier.ReturnMethod.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    delivery_address = forms.CharField(
+        label=_("Address to post the result to"), max_length=300, required=False
+    )
 
     def __init__(self, *args, procedure, **kwargs):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
+        if not procedure.accepts_post:
+            self.fields["channel"].choices = self.fields["channel"].choices[:1]
+        if not procedure.allows_online_submission:
+            self.fields["result_delivery"].choices = [
+                choice
+                for choice in Dossier.ReturnMethod.choices
+                if choice[0] != Dossier.ReturnMethod.ONLINE
+            ]
         self.documents = list(procedure.documents.all())
         for document in self.documents:
             prefix = f"paper_{document.pk}"
@@ -111,6 +140,14 @@ class CounterIntakeForm(ApplicantFields):
             )
         if total > uploads.MAX_DOSSIER_BYTES:
             raise ValidationError(_("The scans together are larger than 50 MB."))
+        # Not chosen: the usual case, handed in and collected at the counter.
+        data["channel"] = data.get("channel") or Dossier.Channel.COUNTER
+        data["result_delivery"] = data.get("result_delivery") or Dossier.ReturnMethod.COUNTER
+        if (
+            data.get("result_delivery") == Dossier.ReturnMethod.POST
+            and not (data.get("delivery_address") or "").strip()
+        ):
+            self.add_error("delivery_address", _("Write the address to post the result to."))
         return data
 
     def papers(self):

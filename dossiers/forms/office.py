@@ -360,7 +360,11 @@ class ReturnForm(ActionForm):
     field_order = ["collected_by", "method", "note"]
 
     def proposed(self):
-        return {"collected_by": self.dossier.applicant_name}
+        # The way the applicant chose at intake (counter, post, online), if they chose one.
+        return {
+            "collected_by": self.dossier.applicant_name,
+            "method": self.dossier.result_delivery or Dossier.ReturnMethod.COUNTER,
+        }
 
     def perform(self):
         data = self.cleaned_data

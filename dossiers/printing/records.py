@@ -46,6 +46,12 @@ REGISTER_STATE = {
     "open": "Đang giải quyết",
 }
 RUNNING = OPEN - CLOCK_STOPPED
+# How a result was handed over, in the words of the forms.
+RETURN_METHOD = {
+    Dossier.ReturnMethod.COUNTER: "trực tiếp",
+    Dossier.ReturnMethod.POST: "qua dịch vụ bưu chính",
+    Dossier.ReturnMethod.ONLINE: "trực tuyến",
+}
 
 
 _at = local_text
@@ -155,6 +161,8 @@ def hand_overs(dossier, events):
         elif event.action == Event.RETURN:
             step, giver, receiver = "Trả kết quả", actor, data.get("collected_by") or applicant
             result = ""
+            method = RETURN_METHOD.get(data.get("method"), "")
+            note = _join(f"Hình thức: {method}" if method else "", event.note)
         elif event.action == Event.STOP:
             step, giver, receiver = "Dừng giải quyết hồ sơ (Mẫu 05)", actor, applicant
         elif event.action == Event.WITHDRAW:

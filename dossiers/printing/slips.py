@@ -34,6 +34,7 @@ from .wording import (
     place_name,
     promised_due,
     recorded_instant,
+    result_delivery_text,
 )
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,9 @@ def slip_context(dossier, form, event):
             received=Moment.of(dossier.received_at or event.at),
             due=Moment.of(promised_due(dossier, event)),
             register_line=register_line(dossier),
+            delivery=result_delivery_text(dossier),
+            by_post=dossier.channel == dossier.Channel.POST,
+            shown_papers=dossier.procedure.shown_document_names,
         )
     elif form == Slip.Form.SUPPLEMENT:
         context["items"] = list((event.data or {}).get("items", []))

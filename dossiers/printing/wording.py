@@ -322,3 +322,16 @@ def appointment(dossier):
         return {"at": None, "text": text, "rescheduled": False}
     rescheduled = dossier.due_before_apology is not None
     return {"at": dossier.due_at, "text": "", "rescheduled": rescheduled}
+
+
+def result_delivery_text(dossier):
+    """Where and how the applicant receives the result, as chosen at intake (Form 01, pages)."""
+    method = dossier.result_delivery
+    if method == Dossier.ReturnMethod.POST:
+        return _("By post, to: %(address)s") % {"address": dossier.delivery_address}
+    if method == Dossier.ReturnMethod.ONLINE:
+        return _("Online, in the applicant's account on the portal")
+    return _("At %(one_stop)s, %(address)s") % {
+        "one_stop": one_stop_name(),
+        "address": office_contact(dossier.agency)["where"],
+    }

@@ -47,6 +47,9 @@ def intake(request):
                 sets=form.cleaned_data["sets"],
                 token=form.cleaned_data["token"],
                 scans=form.checked_scans,
+                channel=form.cleaned_data["channel"],
+                result_delivery=form.cleaned_data["result_delivery"],
+                delivery_address=form.cleaned_data["delivery_address"],
             )
             return redirect("dossiers:counter_receipt", pk=dossier.pk)
     return render(
