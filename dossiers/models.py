@@ -402,6 +402,56 @@ class Slip(models.Model):
         return f"{self.get_form_display()} — {self.dossier.reference}"
 
 
+class CounterGuidance(models.Model):
+    """A walk-in applicant turned away at the counter, before any dossier is received: the clerk's
+    guidance on what to add (Form 02, once, completely) or a refusal with its reason (Form 03).
+
+    No dossier is created; this row keeps the record, the form's own number (in the agency's
+    series of that form and year, shared with the forms issued on dossiers) and the printed PDF.
+    """
+
+    class Kind(models.TextChoices):
+        GUIDANCE = "02", _("Guidance to complete the papers (Form 02)")
+        REFUSAL = "03", _("Refusal to receive (Form 03)")
+
+    agency = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="counter_guidance",
+    )
+    kind = models.CharField(_("form"), max_length=2, choices=Kind.choices)
+    number = models.PositiveIntegerField(_("number"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    applicant_name = models.CharField(_("applicant's full name"), max_length=200)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    request = models.TextField(_("request"), blank=True)
+    items = models.JSONField(_("papers to add"), default=list, blank=True)
+    reason = models.TextField(_("reason"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    officer_name = models.CharField(_("clerk's name"), max_length=200)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now, db_index=True)
+    file = models.FileField(upload_to="slips/counter/%Y/%m/", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("counter guidance")
+        verbose_name_plural = _("counter guidance")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}/{self.year} — {self.applicant_name}"
+
+
 class PendingUpload(models.Model):
     """A checked file a citizen uploaded on a form that is not submitted yet.
 

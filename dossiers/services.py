@@ -18,7 +18,7 @@ from myphong import roles
 from myphong.models import person_name
 
 from . import clock, codes, deadlines, permissions, tasks
-from .models import Attachment, Dossier, DossierEvent, DossierPaper
+from .models import Attachment, CounterGuidance, Dossier, DossierEvent, DossierPaper
 from .workflow import (
     ACTIONS,
     COMPETENT_BODY_FORMS,
@@ -396,6 +396,43 @@ def check_result_delivery(procedure, method, address):
     if method == Dossier.ReturnMethod.ONLINE and not procedure.allows_online_submission:
         raise ActionRefused(gettext_lazy("This procedure's result is not given online."))
     return address if method == Dossier.ReturnMethod.POST else ""
+
+
+def guide_at_counter(procedure, clerk, *, kind, applicant, items=(), reason="", request=""):
+    """A walk-in applicant's papers are incomplete or cannot be received: the clerk prints Form 02
+    (what to add, once, completely) or Form 03 (the refusal and its reason) there and then, and
+    no dossier is created (Decree 61/2018 art. 16). The guidance is recorded with its number."""
+    if roles.CLERK not in permissions.user_roles(clerk):
+        raise ActionRefused(gettext_lazy("Only a reception clerk guides applicants."))
+    if kind not in CounterGuidance.Kind.values:
+        raise ActionRefused(gettext_lazy("Choose Form 02 (guidance) or Form 03 (refusal)."))
+    items = [item.strip() for item in items if item and item.strip()]
+    if kind == CounterGuidance.Kind.GUIDANCE and not items:
+        raise ActionRefused(gettext_lazy("List at least one paper the applicant must add."))
+    reason = (reason or "").strip()
+    if kind == CounterGuidance.Kind.REFUSAL and not reason:
+        raise ActionRefused(gettext_lazy("Give the reason for refusing the dossier."))
+    agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
+    agency = agency or procedure.agency
+    with transaction.atomic():
+        now = clock.now()
+        return CounterGuidance.objects.create(
+            agency=agency,
+            procedure=procedure,
+            kind=kind,
+            number=codes.next_form_number(agency, kind, now),
+            year=timezone.localdate(now).year,
+            applicant_name=applicant.name,
+            applicant_phone=applicant.phone,
+            applicant_email=applicant.email,
+            applicant_address=applicant.address,
+            request=request,
+            items=items,
+            reason=reason,
+            officer=clerk,
+            officer_name=actor_name(clerk),
+            created_at=now,
+        )
 
 
 def store_attachment(dossier, *, document, upload, info, user, kind):

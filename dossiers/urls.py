@@ -23,6 +23,9 @@ urlpatterns = [
     path("quay/", counter.queue, name="counter_queue"),
     path("quay/tiep-nhan/", counter.intake, name="counter_intake"),
     path("quay/ho-so/<int:pk>/", counter.review, name="counter_review"),
+    path("quay/huong-dan/", counter.guidance, name="counter_guidance"),
+    path("quay/huong-dan/<int:pk>/", counter.guidance_done, name="counter_guidance_done"),
+    path("quay/huong-dan/<int:pk>/phieu/", counter.guidance_pdf, name="counter_guidance_pdf"),
     path("quay/ho-so/<int:pk>/bien-nhan/", counter.receipt, name="counter_receipt"),
     # The back office (specialists, leaders, clerks)
     path("xu-ly/", office.queue, name="office_queue"),

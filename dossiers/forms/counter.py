@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .. import uploads
-from ..models import Dossier
+from ..models import CounterGuidance, Dossier
 from ..services import Applicant, PaperCount
 from .fields import PersonalIdField, PhoneField
 
@@ -186,3 +186,35 @@ class RefusalForm(VersionedActionForm):
     reason = forms.CharField(
         label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class CounterGuidanceForm(ApplicantFields):
+    """A walk-in applicant turned away: Form 02 (what to add) or Form 03 (refusal), no dossier."""
+
+    kind = forms.ChoiceField(
+        label=_("Form to print"),
+        choices=CounterGuidance.Kind.choices,
+        initial=CounterGuidance.Kind.GUIDANCE,
+        widget=forms.RadioSelect,
+    )
+    items = forms.CharField(
+        label=_("Papers to add or complete (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    field_order = ["kind", "applicant_name", "applicant_phone", "items", "reason"]
+
+    def item_list(self):
+        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CounterGuidance.Kind.GUIDANCE and not self.item_list():
+            self.add_error("items", _("List at least one paper the applicant must add."))
+        if data.get("kind") == CounterGuidance.Kind.REFUSAL and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason for refusing the dossier."))
+        return data

@@ -221,3 +221,46 @@ def ensure_slip(dossier, form, event=None):
     if slip is not None:
         return slip
     return render_slip(dossier, form, event)
+
+
+# --- Forms 02 and 03 at the counter, without a dossier ------------------------------------------
+
+
+def guidance_context(guidance):
+    """What form02.html / form03.html print for a walk-in applicant turned away at the counter."""
+    agency = guidance.agency
+    return {
+        "form": guidance.kind,
+        "page_size": page_size(),
+        "agency_name": agency.name,
+        "receiving_name": agency.name,
+        "one_stop_name": one_stop_name(),
+        "place": place_name(agency.name),
+        "issued": Moment.of(guidance.created_at),
+        "code": "",
+        "number": f"{guidance.number}/{guidance.year}",
+        "applicant": {
+            "name": guidance.applicant_name,
+            "address": guidance.applicant_address,
+            "phone": guidance.applicant_phone,
+            "email": guidance.applicant_email,
+        },
+        "procedure": guidance.procedure,
+        "request": guidance.request.strip(),
+        "officer": guidance.officer_name,
+        "contact": office_contact(agency),
+        "note": guidance.reason,
+        "items": list(guidance.items),
+    }
+
+
+def guidance_slip(guidance):
+    """The guidance's PDF, rendered once and stored on the row (asking again returns it)."""
+    if guidance.file:
+        return guidance.file
+    with translation.override("vi"):
+        html = render_to_string(TEMPLATE_OF_FORM[guidance.kind], guidance_context(guidance))
+    name = f"mau-{guidance.kind}-{guidance.year}-{guidance.number}.pdf"
+    guidance.file.save(name, ContentFile(write_pdf(html)), save=False)
+    type(guidance).objects.filter(pk=guidance.pk, file="").update(file=guidance.file.name)
+    return guidance.file
