@@ -19,7 +19,7 @@ from procedures.models import Procedure
 from .calendar import changes as calendar_changes
 from .calendar import year as calendar_year
 from .calendar.engine import DayKind
-from .models import CalendarException, Feedback, LookupAttempt, Rating
+from .models import CalendarException, CounterGuidance, Feedback, LookupAttempt, Rating
 
 # Vietnamese write dates day first; the ISO form is what the admin's date picker inserts.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -181,6 +181,17 @@ class LookupAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["reason"]
     search_fields = ["code_tried", "ip_address"]
     date_hierarchy = "at"
+
+
+@admin.register(CounterGuidance)
+class CounterGuidanceAdmin(ReadOnlyAdmin):
+    """Forms 02 and 03 given at the counter without a dossier: the record the office keeps."""
+
+    list_display = ["created_at", "kind", "number", "year", "applicant_name", "procedure"]
+    list_filter = ["kind", "agency"]
+    list_select_related = ["procedure"]
+    search_fields = ["applicant_name", "procedure__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Rating)

@@ -867,7 +867,15 @@ def withdraw(dossier, user, *, reason="", expected_version=None):
     """The applicant withdraws the dossier (online, or at the counter through the clerk)."""
     with transaction.atomic():
         dossier = _begin(dossier, user, Event.WITHDRAW, expected_version)
-        event = _move(dossier, Status.WITHDRAWN, Event.WITHDRAW, user, (reason or "").strip())
+        # Recorded as the applicant's request, whoever entered it (the clerk at the counter).
+        event = _move(
+            dossier,
+            Status.WITHDRAWN,
+            Event.WITHDRAW,
+            user,
+            (reason or "").strip(),
+            {"requested_by": dossier.applicant_name},
+        )
         _after_commit(dossier, event)
     return dossier
 
