@@ -1,7 +1,7 @@
 """The office's own records, built from the append-only history (DossierEvent).
 
 Form 06 — Phiếu kiểm soát quá trình giải quyết hồ sơ: every hand-over of one dossier (who gave it
-to whom, when, in which agency) and whether that step came before, on or after the promised due.
+to whom, when, in which agency, with signature cells for both) and the overall result.
 Form 07 — Sổ theo dõi hồ sơ: the register, one row per dossier received in a period, with its
 receipt, due, inter-agency transfer, result and return; as XLSX and as A4 landscape PDF.
 
@@ -86,9 +86,11 @@ def hand_overs(dossier, events):
     """Form 06's rows: the hand-overs among `events` (the dossier's history, in order).
 
     Giver and receiver come from the actor names and what assignments and transfers recorded.
-    A step's result compares its instant with the promised due (deadlines.timeliness, the one
-    rule), except the resolution, whose result was judged and recorded when it happened. The
-    return to the applicant has no result: when the applicant comes is not the office's delay.
+    Each step's timeliness would be judged against that step's own time; the catalogue defines
+    no internal step times, so, as the issue of the law asks (Circular 03/2025 review), the sheet
+    says only the overall result, on the resolution's row: judged against the promised due
+    (deadlines.timeliness, the one rule) when it happened and recorded then. The return to the
+    applicant has no result: when the applicant comes is not the office's delay.
     """
     events = list(events)
     own = dossier.agency.name
@@ -100,7 +102,7 @@ def hand_overs(dossier, events):
         data = event.data or {}
         actor = event.actor_name or NOBODY
         agency = own
-        result = None  # None: judged against the promised due; "" for none
+        result = ""  # no time of its own for this step: only the overall result is given
         note = event.note
         if event.action == Event.ACCEPT:
             online = dossier.channel == Dossier.Channel.ONLINE
@@ -157,7 +159,10 @@ def hand_overs(dossier, events):
         elif event.action == Event.RESOLVE:
             step, giver, receiver = "Có kết quả, chuyển trả", actor, one_stop_name()
             recorded = data.get("timeliness")
-            result = STEP_RESULT.get(recorded, "") if recorded else None
+            if recorded:
+                result = STEP_RESULT.get(recorded, "")
+            elif promised:
+                result = STEP_RESULT[deadlines.timeliness(event.at, promised)]
         elif event.action == Event.RETURN:
             step, giver, receiver = "Trả kết quả", actor, data.get("collected_by") or applicant
             result = ""
@@ -169,8 +174,6 @@ def hand_overs(dossier, events):
             step, giver, receiver = "Người nộp đã rút hồ sơ", applicant, actor
         else:
             continue  # submit, start, record_result, due_moved…: no hand-over
-        if result is None:
-            result = STEP_RESULT[deadlines.timeliness(event.at, promised)] if promised else ""
         rows.append(HandOver(event.action, step, agency, event.at, giver, receiver, result, note))
         holder = receiver
     return rows
