@@ -180,7 +180,17 @@ def _start_clock(dossier, at):
 # --- Intake -------------------------------------------------------------------------------
 
 
-def submit_online(procedure, citizen, *, applicant, request="", token=None, pending_uploads=()):
+def submit_online(
+    procedure,
+    citizen,
+    *,
+    applicant,
+    request="",
+    token=None,
+    pending_uploads=(),
+    result_delivery="",
+    delivery_address="",
+):
     """A citizen's online dossier: it waits as `submitted` until a clerk checks it.
 
     `pending_uploads` are checked PendingUpload rows of the form; they become attachments.
@@ -188,6 +198,7 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
     """
     if not procedure.allows_online_submission:
         raise ActionRefused(gettext_lazy("This procedure cannot be submitted online."))
+    delivery_address = check_result_delivery(procedure, result_delivery, delivery_address)
     if token is not None:
         existing = Dossier.objects.filter(intake_token=token, applicant=citizen).first()
         if existing is not None:
@@ -209,6 +220,8 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
                 request=request,
                 intake_token=token,
                 submitted_at=now,
+                result_delivery=result_delivery,
+                delivery_address=delivery_address,
             )
             for order, upload in enumerate(pending_uploads, start=1):
                 _attach_pending(dossier, upload, citizen, Attachment.Kind.APPLICATION)

@@ -34,7 +34,7 @@ from myphong.models import Profile, person_name
 from procedures.text import fold
 
 from .. import uploads
-from ..models import PendingUpload
+from ..models import Dossier, PendingUpload
 from ..services import Applicant
 from .fields import PersonalIdField, PhoneField
 
@@ -421,8 +421,32 @@ class OnlineSubmissionForm(PaperSlotsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: anything the office should know about your request."),
     )
+    result_delivery = forms.ChoiceField(
+        label=_("How you receive the result"),
+        choices=Dossier.ReturnMethod.choices,
+        initial=Dossier.ReturnMethod.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    delivery_address = forms.CharField(
+        label=_("Address to post the result to"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
 
     field_order = ["applicant_name", "id_number", "phone", "email", "address", "request_text"]
+
+    def clean(self):
+        data = super().clean()
+        data["result_delivery"] = data.get("result_delivery") or Dossier.ReturnMethod.COUNTER
+        if (
+            data["result_delivery"] == Dossier.ReturnMethod.POST
+            and not (data.get("delivery_address") or "").strip()
+        ):
+            self.add_error("delivery_address", _("Write the address to post the result to."))
+        return data
+
     applicant_fields = ("applicant_name", "id_number", "phone", "email", "address")
 
     def applicant(self):

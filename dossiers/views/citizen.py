@@ -175,6 +175,8 @@ def submit(request, code):
                 request=form.cleaned_data["request_text"],
                 token=form.token,
                 pending_uploads=kept,
+                result_delivery=form.cleaned_data["result_delivery"],
+                delivery_address=form.cleaned_data["delivery_address"],
             )
         except services.ActionRefused as refused:
             messages.error(request, refused.message)
