@@ -867,11 +867,22 @@ def mark_returned(dossier, clerk, *, collected_by, method, note="", expected_ver
     return dossier
 
 
-def stop_processing(dossier, actor, *, reason, expected_version=None):
+# Why processing stops (PORTAL.md: "on the applicant's request or a legal ground"), as Form 05
+# prints it.
+STOP_GROUNDS = (
+    ("applicant_request", gettext_lazy("The applicant's request")),
+    ("legal_ground", gettext_lazy("A ground set by law")),
+)
+
+
+def stop_processing(dossier, actor, *, reason, ground="legal_ground", expected_version=None):
+    """Dừng giải quyết: a leader's decision with its ground and reason; Form 05 is issued."""
     reason = _required(reason, gettext_lazy("Give the reason for stopping."))
+    if ground not in dict(STOP_GROUNDS):
+        raise ActionRefused(gettext_lazy("Choose the ground for stopping."))
     with transaction.atomic():
         dossier = _begin(dossier, actor, Event.STOP, expected_version)
-        event = _move(dossier, Status.STOPPED, Event.STOP, actor, reason)
+        event = _move(dossier, Status.STOPPED, Event.STOP, actor, reason, {"ground": ground})
         _after_commit(dossier, event)
     return dossier
 

@@ -162,6 +162,7 @@ def slip_context(dossier, form, event):
         context["items"] = list((event.data or {}).get("items", []))
     elif form == Slip.Form.STOP:
         context["received"] = Moment.of(dossier.received_at)
+        context["on_request"] = (event.data or {}).get("ground") == "applicant_request"
     elif form == Slip.Form.APOLOGY:
         context.update(
             received=Moment.of(dossier.received_at),

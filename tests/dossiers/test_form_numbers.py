@@ -68,7 +68,9 @@ def test_forms_04_and_05_are_numbered_by_the_competent_body(clerk, leader, speci
         username="lanhdao-so", roles=[roles.LEADER], roles__agency=province
     )
     assert dossier.agency == clerk.profile.agency
-    services.stop_processing(dossier, province_leader, reason="Người nộp đề nghị dừng")
+    services.stop_processing(
+        dossier, province_leader, reason="Người nộp đề nghị dừng", ground="applicant_request"
+    )
     stop = DossierEvent.objects.get(action="stop")
     assert stop.data["form_number"] == 1
     slip = slips.render_slip(Dossier.objects.get(pk=dossier.pk), "05", stop)
@@ -77,6 +79,7 @@ def test_forms_04_and_05_are_numbered_by_the_competent_body(clerk, leader, speci
     assert "SỞ TƯ PHÁP TỈNH" in text
     assert f"Số: 1/{stop.at.astimezone(TZ).year}" in text
     assert "Lý do dừng giải quyết: Người nộp đề nghị dừng" in text
+    assert "Căn cứ dừng giải quyết: theo đề nghị của người nộp hồ sơ" in text
     assert "tại UBND xã Mỹ Phong" in text  # where it was received
 
 

@@ -197,7 +197,13 @@ def test_stopping_needs_a_reason_and_the_form_says_so(
     assert response.status_code == 200
     assert "This field is required." in response.text
     assert fresh(dossier).status == Status.RECEIVED
-    post(english, dossier, "stop", note="Người yêu cầu không còn cư trú tại xã")
+    post(
+        english,
+        dossier,
+        "stop",
+        note="Người yêu cầu không còn cư trú tại xã",
+        ground="legal_ground",
+    )
     assert fresh(dossier).status == Status.STOPPED
 
 
