@@ -263,5 +263,9 @@ def guidance_slip(guidance):
         html = render_to_string(TEMPLATE_OF_FORM[guidance.kind], guidance_context(guidance))
     name = f"mau-{guidance.kind}-{guidance.year}-{guidance.number}.pdf"
     guidance.file.save(name, ContentFile(write_pdf(html)), save=False)
-    type(guidance).objects.filter(pk=guidance.pk, file="").update(file=guidance.file.name)
+    rows = type(guidance).objects.filter(pk=guidance.pk, file="")
+    if not rows.update(file=guidance.file.name):
+        # Another request stored it first: keep theirs, so the record has one file.
+        guidance.file.delete(save=False)
+        guidance.refresh_from_db(fields=["file"])
     return guidance.file

@@ -99,3 +99,15 @@ def test_another_agency_cannot_open_the_guidance(client, clerk, procedure):
     )
     client.force_login(elsewhere)
     assert client.get(reverse("dossiers:counter_guidance_pdf", args=[issued.pk])).status_code == 404
+
+
+def test_the_one_stop_unit_is_named_by_the_setting(clerk, procedure, settings):
+    settings.PORTAL_ONE_STOP_NAME = "Trung tâm Phục vụ hành chính công phường Bến Thành"
+    applicant = services.Applicant(name="Trần Văn Bình", phone="0912345678")
+    issued = services.guide_at_counter(
+        procedure, clerk, kind="02", applicant=applicant, items=["Tờ khai"]
+    )
+    text = pdf_text(slips.guidance_slip(issued))
+    assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG PHƯỜNG BẾN THÀNH" in text
+    assert "Trung tâm Phục vụ hành chính công phường Bến Thành chỉ yêu cầu bổ sung" in text
+    assert "Bộ phận tiếp nhận" not in text
