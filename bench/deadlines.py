@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dossiers.calendar.engine import (
+    CALENDAR_DAY,
     SAME_DAY,
     TZ,
     WORKING_DAY,
@@ -30,7 +31,8 @@ from dossiers.calendar.engine import (
 COUNT = 100_000
 FIRST = datetime(2025, 1, 1, tzinfo=TZ)
 SPAN_SECONDS = int((datetime(2027, 12, 31, 23, 59, tzinfo=TZ) - FIRST).total_seconds())
-# Roughly the catalogue: mostly whole working days, some halves, some hours, some "in the day".
+# Roughly the catalogue: mostly whole working days, some halves, some hours, some "in the day",
+# some calendar days (complaints, adoption, land mediation).
 MIX = [
     (Decimal(3), WORKING_DAY),
     (Decimal(5), WORKING_DAY),
@@ -40,6 +42,7 @@ MIX = [
     (Decimal(4), WORKING_HOUR),
     (Decimal(8), WORKING_HOUR),
     (None, SAME_DAY),
+    (Decimal(30), CALENDAR_DAY),
 ]
 
 

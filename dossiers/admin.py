@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
@@ -13,10 +14,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from procedures.models import Procedure
+
 from .calendar import changes as calendar_changes
 from .calendar import year as calendar_year
 from .calendar.engine import DayKind
-from .models import CalendarException, Feedback, LookupAttempt, Rating
+from .models import CalendarException, CounterGuidance, Feedback, LookupAttempt, Rating
 
 # Vietnamese write dates day first; the ISO form is what the admin's date picker inserts.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -139,6 +142,11 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             "media": self.media + form.media,
             "can_add": self.has_add_permission(request),
             "can_delete": self.has_delete_permission(request),
+            "supplement_rule": Procedure.SupplementRule(settings.DEADLINE_SUPPLEMENT_RULE).label,
+            "own_rule_procedures": Procedure.objects.exclude(supplement_rule="")
+            .filter(is_active=True)
+            .order_by("code")
+            .values_list("code", "supplement_rule"),
         }
         return TemplateResponse(request, "admin/dossiers/calendar_year.html", context)
 
@@ -173,6 +181,17 @@ class LookupAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["reason"]
     search_fields = ["code_tried", "ip_address"]
     date_hierarchy = "at"
+
+
+@admin.register(CounterGuidance)
+class CounterGuidanceAdmin(ReadOnlyAdmin):
+    """Forms 02 and 03 given at the counter without a dossier: the record the office keeps."""
+
+    list_display = ["created_at", "kind", "number", "year", "applicant_name", "procedure"]
+    list_filter = ["kind", "agency"]
+    list_select_related = ["procedure"]
+    search_fields = ["applicant_name", "procedure__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Rating)

@@ -10,7 +10,7 @@ the same purpose; a counter row works the same on PostgreSQL and on SQLite.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import DossierCodeCounter
+from .models import DossierCodeCounter, FormNumberCounter
 
 
 def take_next(counter, **key):
@@ -39,6 +39,15 @@ def take_next(counter, **key):
 def next_sequence(agency, day):
     """Take the next number for `agency` on `day`; must run inside a transaction."""
     return take_next(DossierCodeCounter, agency=agency, day=day)
+
+
+def next_form_number(agency, form, instant):
+    """The "Số" of a form `agency` issues at `instant`: per agency, form and year (Vietnam's
+    year), never repeated; inside the transaction that issues the form only. Form "07" numbers
+    the register's rows (the dossier's row, printed on Form 01)."""
+    return take_next(
+        FormNumberCounter, agency=agency, form=form, year=timezone.localdate(instant).year
+    )
 
 
 def format_code(agency_code, day, sequence):

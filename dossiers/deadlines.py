@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .calendar.engine import TZ, WorkingCalendar, as_local
+from .calendar.engine import CALENDAR_DAY, TZ, WorkingCalendar, as_local
 from .calendar.store import default_calendar
 from .workflow import FINISHED, Status
 
@@ -47,8 +47,10 @@ def due_at(
 ) -> datetime:
     """The due instant (ngày hẹn trả) of a dossier received at `received_at`.
 
-    `unit` is "working_day", "working_hour" or "same_day" (the amount is then ignored); the
-    amount may be fractional (Decimal, int, float): half a working day is 4 working hours.
+    `unit` is "working_day", "working_hour", "same_day" (the amount is then ignored) or
+    "calendar_day" (Civil Code arts. 144-148: from the day after receipt to the closing of the
+    last day, moved to the next working day's closing when that day is off; whole days only).
+    Working amounts may be fractional (Decimal, int, float): half a working day is 4 hours.
     Counting starts at the receipt instant, or at the next opening when the office is closed;
     a due instant on a period boundary is shown as the earlier closing. The result is an aware
     datetime in Asia/Ho_Chi_Minh. `calendar=None` means `default_calendar()`.
@@ -116,10 +118,11 @@ def due_after_supplement(
 ) -> datetime:
     """The new due instant when the complete dossier arrives after a supplement request.
 
-    "restart" (Decree 61/2018 art. 18, the default): the legal time counts again from zero at
-    `resumed_at`. "pause": the working time that was left at `paused_at` is added from
-    `resumed_at`; time spent waiting for the applicant is not counted. The rule defaults to
-    settings.DEADLINE_SUPPLEMENT_RULE. `current_due` is the due before the pause when it is not
+    "pause" (Decree 61/2018 art. 17(1)(c) as recalled, the default): the working time that was
+    left at `paused_at` is added from `resumed_at`; time spent waiting for the applicant is not
+    counted, time spent before counts. "restart": the legal time counts again from zero at
+    `resumed_at`. The rule defaults to settings.DEADLINE_SUPPLEMENT_RULE; `supplement_rule`
+    gives a procedure's own. `current_due` is the due before the pause when it is not
     the plain `due_at(received_at, amount, unit)` (a dossier paused before).
     """
     calendar = calendar or default_calendar()
@@ -130,6 +133,10 @@ def due_after_supplement(
         return calendar.due_at(resumed_at, amount, unit)
     if rule != "pause":
         raise ValueError(f"unknown supplement rule {rule!r}; use 'restart' or 'pause'")
+    if unit == CALENDAR_DAY:
+        return _calendar_days_after_pause(
+            calendar, received_at, amount, paused_at, resumed_at, current_due
+        )
     if current_due is None:
         current_due = calendar.due_at(received_at, amount, unit)
     remaining = calendar.working_time_between(paused_at, current_due)
@@ -137,6 +144,32 @@ def due_after_supplement(
         # Paused when already overdue: the time was used up before the pause.
         return as_local(current_due, "current_due")
     return calendar.add_working_time(resumed_at, remaining)
+
+
+def supplement_rule(procedure) -> str:
+    """The procedure's own supplement rule, or the portal's (settings.DEADLINE_SUPPLEMENT_RULE)."""
+    return getattr(procedure, "supplement_rule", "") or settings.DEADLINE_SUPPLEMENT_RULE
+
+
+def _calendar_days_after_pause(calendar, received_at, amount, paused_at, resumed_at, current_due):
+    """Calendar days under "pause": the days already run before the request are used up, the
+    days left count again from the day the complete dossier arrives (Civil Code arts. 144-148).
+
+    The days left are measured to the period's last day as the law counts it (receipt day plus
+    the amount), not to a due moved off a day off, so a pause never adds the holiday twice. A due
+    moved otherwise (Form 04) is measured as it stands.
+    """
+    received_on = as_local(received_at, "received_at").date()
+    paused_on = as_local(paused_at, "paused_at").date()
+    plain_due = calendar.due_at(received_at, amount, CALENDAR_DAY)
+    if current_due is None or as_local(current_due, "current_due") == plain_due:
+        last_day = received_on + timedelta(days=int(amount))
+    else:
+        last_day = as_local(current_due, "current_due").date()
+    days_left = (last_day - paused_on).days
+    if days_left <= 0:
+        return as_local(current_due or plain_due, "current_due")
+    return calendar.due_at(resumed_at, days_left, CALENDAR_DAY)
 
 
 # --- Form 04: the one rescheduling ---------------------------------------------------------------

@@ -94,7 +94,9 @@ class Dossier(models.Model):
         related_name="dossiers",
     )
     applicant_name = models.CharField(_("applicant's full name"), max_length=200)
-    applicant_id_number = models.CharField(_("ID card number"), max_length=20, blank=True)
+    applicant_id_number = models.CharField(
+        _("personal identification number"), max_length=20, blank=True
+    )
     applicant_phone = models.CharField(_("phone"), max_length=20)
     applicant_email = models.EmailField(_("email"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=300, blank=True)
@@ -176,11 +178,25 @@ class Dossier(models.Model):
     result_number = models.CharField(_("result number"), max_length=60, blank=True)
     result_date = models.DateField(_("result date"), null=True, blank=True)
     result_summary = models.TextField(_("result"), blank=True)
+    result_delivery = models.CharField(
+        _("result delivered"),
+        max_length=20,
+        choices=ReturnMethod.choices,
+        blank=True,
+        help_text=_("How the applicant chose at intake to receive the result."),
+    )
+    delivery_address = models.CharField(_("address for the result"), max_length=300, blank=True)
     returned_to = models.CharField(_("collected by"), max_length=200, blank=True)
     return_method = models.CharField(
         _("returned how"), max_length=20, choices=ReturnMethod.choices, blank=True
     )
     applicant_name_folded = models.CharField(max_length=200, blank=True, editable=False)
+    register_number = models.PositiveIntegerField(
+        _("register row"),
+        null=True,
+        blank=True,
+        help_text=_("The dossier's row in the register (Form 07) of its receipt year."),
+    )
 
     version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -281,7 +297,7 @@ class Attachment(models.Model):
 class DossierEvent(models.Model):
     """Append-only history: who did what, when, from which status to which, and why.
 
-    Form 05 and Form 06 are built from these rows, so they are never edited or deleted.
+    Form 06 and Form 07 are built from these rows, so they are never edited or deleted.
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
@@ -334,6 +350,26 @@ class DossierCodeCounter(models.Model):
         return f"{self.agency_id} {self.day:%d/%m/%Y}: {self.last}"
 
 
+class FormNumberCounter(models.Model):
+    """The last "Số" issued per agency, form and year (01-05 and the register's rows, 07): a
+    form's number is a real document number, never repeated (codes.take_next)."""
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.PROTECT, related_name="+")
+    form = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "form", "year"], name="one_form_counter_per_agency_form_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.form}/{self.year}: {self.last}"
+
+
 class Slip(models.Model):
     """A rendered PDF form of a dossier (01 receipt, 02 supplement request, 03 refusal…).
 
@@ -341,11 +377,15 @@ class Slip(models.Model):
     """
 
     class Form(models.TextChoices):
+        # The numbers of Circular 03/2025/TT-VPCP, Annex I (Forms 06 and 07 are never stored:
+        # printing.records renders them on request; their labels serve the pages).
         RECEIPT = "01", _("Receipt and appointment (Form 01)")
         SUPPLEMENT = "02", _("Supplement request (Form 02)")
         REFUSAL = "03", _("Refusal (Form 03)")
-        APOLOGY = "04", _("Apology and new appointment (Form 04)")
-        CONTROL = "05", _("Processing control sheet (Form 05)")
+        APOLOGY = "04", _("Apology and extension of the processing time (Form 04)")
+        STOP = "05", _("Notice of stopping the processing (Form 05)")
+        CONTROL = "06", _("Processing control sheet (Form 06)")
+        REGISTER = "07", _("Dossier register (Form 07)")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="slips")
     form = models.CharField(max_length=2, choices=Form.choices)
@@ -364,6 +404,56 @@ class Slip(models.Model):
 
     def __str__(self):
         return f"{self.get_form_display()} — {self.dossier.reference}"
+
+
+class CounterGuidance(models.Model):
+    """A walk-in applicant turned away at the counter, before any dossier is received: the clerk's
+    guidance on what to add (Form 02, once, completely) or a refusal with its reason (Form 03).
+
+    No dossier is created; this row keeps the record, the form's own number (in the agency's
+    series of that form and year, shared with the forms issued on dossiers) and the printed PDF.
+    """
+
+    class Kind(models.TextChoices):
+        GUIDANCE = "02", _("Guidance to complete the papers (Form 02)")
+        REFUSAL = "03", _("Refusal to receive (Form 03)")
+
+    agency = models.ForeignKey(
+        "procedures.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="counter_guidance",
+    )
+    kind = models.CharField(_("form"), max_length=2, choices=Kind.choices)
+    number = models.PositiveIntegerField(_("number"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    applicant_name = models.CharField(_("applicant's full name"), max_length=200)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    request = models.TextField(_("request"), blank=True)
+    items = models.JSONField(_("papers to add"), default=list, blank=True)
+    reason = models.TextField(_("reason"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    officer_name = models.CharField(_("clerk's name"), max_length=200)
+    created_at = models.DateTimeField(_("issued"), default=timezone.now, db_index=True)
+    file = models.FileField(upload_to="slips/counter/%Y/%m/", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("counter guidance")
+        verbose_name_plural = _("counter guidance")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}/{self.year} — {self.applicant_name}"
 
 
 class PendingUpload(models.Model):

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from .deadlines import supplement_rule
 from .models import Feedback, Notification
 from .printing.wording import (
     Moment,
@@ -91,7 +92,7 @@ def message_context(kind, dossier, event):
         "received": Moment.of(dossier.received_at),
         "due": Moment.of(promised_due(dossier, event)),
         "was_received": dossier.received_at is not None,
-        "clock_restarts": settings.DEADLINE_SUPPLEMENT_RULE == "restart",
+        "clock_restarts": supplement_rule(dossier.procedure) == "restart",
         # Before a Form 04 or a calendar change: the appointment the event replaced.
         "old_due": Moment.of(recorded_instant(event, "old_due_at")),
         "items": list(data.get("items", [])),

@@ -16,6 +16,29 @@ from .workflow import ACTIONS, Event, Status
 
 # What the agency a dossier was transferred to may do with it.
 RECEIVING_AGENCY_ACTIONS = frozenset({Event.TAKE_BACK, Event.RECORD_RESULT})
+# Boundary-free reception (Decree 118/2025): a centre receives a dossier of another commune's or
+# the province's procedure on its behalf. The centre keeps the one-stop work (intake, guidance,
+# return, withdrawal); the competent agency processes it.
+ONE_STOP_ACTIONS = frozenset(
+    {
+        Event.ACCEPT,
+        Event.REFUSE,
+        Event.REQUEST_SUPPLEMENT,
+        Event.SUPPLEMENT,
+        Event.RETURN,
+        Event.WITHDRAW,
+    }
+)
+
+
+def competent_agency_id(dossier):
+    """The agency whose procedure it is, which processes the dossier (Forms 04 and 05)."""
+    return dossier.procedure.agency_id
+
+
+def received_on_behalf(dossier):
+    """True when the receiving centre is not the competent agency (boundary-free reception)."""
+    return dossier.agency_id != competent_agency_id(dossier)
 
 
 def user_agency_id(user):
@@ -37,6 +60,18 @@ def not_ready(dossier, action_name):
         return _(
             "Form 04 does not apply: the legal time of this dossier is one working day or less."
         )
+    if action_name == Event.REQUEST_PAYMENT:
+        return fee_pause_refused(dossier)
+    return None
+
+
+def fee_pause_refused(dossier):
+    """Why the processing may not pause for the fee, or None: at most once per dossier, and
+    never for a procedure whose fee is paid when the dossier is handed in."""
+    if dossier.procedure.fee_paid_at_submission:
+        return _("This procedure's fee is paid at submission: processing does not pause for it.")
+    if dossier.events.filter(action=Event.REQUEST_PAYMENT).exists():
+        return _("The fee was already asked for once on this dossier.")
     return None
 
 
@@ -65,12 +100,18 @@ def may(user, dossier, action_name, check_ready=True):
     agency_id = user_agency_id(user)
     if agency_id is None:
         return False
-    if agency_id != dossier.agency_id:
+    competent_id = competent_agency_id(dossier)
+    if agency_id not in (dossier.agency_id, competent_id):
         return (
             dossier.status == Status.TRANSFERRED
             and agency_id == dossier.transferred_to_id
             and action_name in RECEIVING_AGENCY_ACTIONS
         )
+    if competent_id != dossier.agency_id:
+        if agency_id == dossier.agency_id and action_name not in ONE_STOP_ACTIONS:
+            return False  # the receiving centre does not process another agency's dossier
+        if agency_id == competent_id and action_name in (Event.ACCEPT, Event.REFUSE):
+            return False  # reception is the centre's
     if held == {roles.SPECIALIST} and action.assignee_only:
         return dossier.assigned_to_id == user.pk
     return True

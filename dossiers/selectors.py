@@ -35,7 +35,11 @@ def visible_dossiers(user):
         agency = staff_agency(user)
         if agency is None:
             return dossiers.none()
-        return dossiers.filter(Q(agency=agency) | Q(transferred_to=agency))
+        # The receiving centre, the competent agency of a dossier received on its behalf
+        # (boundary-free reception), and an agency it was transferred to.
+        return dossiers.filter(
+            Q(agency=agency) | Q(procedure__agency=agency) | Q(transferred_to=agency)
+        )
     return dossiers.filter(applicant=user)
 
 
@@ -115,7 +119,8 @@ def _queue_conditions(user, now):
     within_a_day = calendar.add_working_time(now, day)
     last_chance, proposal_from = deadlines.apology_window(calendar, now)
     running = Q(status__in=RUNNING)
-    own = Q(agency=agency) if agency is not None else Q()
+    # Assignment is the processing agency's: a dossier received on its behalf elsewhere too.
+    own = Q(procedure__agency=agency) if agency is not None else Q()
     conditions = {
         "mine": Q(status__in=OPEN, assigned_to=user),
         # The result waits for the leader's signature (services.send_for_approval).

@@ -19,10 +19,21 @@ from myphong import roles
 from myphong.models import person_name
 
 from . import clock, codes, deadlines, permissions, statistics, tasks
-from .models import Attachment, Dossier, DossierEvent, DossierPaper
-from .workflow import ACTIONS, FOLLOW_UPS, Event, Status, is_allowed
+from .models import Attachment, CounterGuidance, Dossier, DossierEvent, DossierPaper
+from .workflow import (
+    ACTIONS,
+    COMPETENT_BODY_FORMS,
+    EVENTS_OF_FORM,
+    FOLLOW_UPS,
+    Event,
+    Status,
+    is_allowed,
+)
 
 log = logging.getLogger(__name__)
+
+FORM_RECEIPT = "01"
+FORM_REGISTER = "07"
 
 
 class ActionRefused(Exception):
@@ -60,8 +71,16 @@ def actor_name(user):
 
 
 def _record(dossier, action, actor, from_status, note="", data=None, at=None):
-    """Record the event, and bring the dossier's statistics row up to date in the same
-    transaction (dossiers.statistics explains why there)."""
+    """Record the event. An event that issues a form (01-05) takes the form's number here, in the
+    action's transaction, so a rolled-back action gives its number back; the dossier's statistics
+    row is brought up to date in the same transaction (dossiers.statistics explains why there)."""
+    at = at or clock.now()
+    data = dict(data or {})
+    follow_up = FOLLOW_UPS.get(action)
+    if follow_up is not None and follow_up.form:
+        issuer = issuing_agency(dossier, follow_up.form)
+        data["form_number"] = codes.next_form_number(issuer, follow_up.form, at)
+        data["form_year"] = timezone.localdate(at).year
     event = DossierEvent.objects.create(
         dossier=dossier,
         action=action,
@@ -69,12 +88,20 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         to_status=dossier.status,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor_name(actor),
-        at=at or clock.now(),
+        at=at,
         note=note,
-        data=data or {},
+        data=data,
     )
     statistics.refresh(dossier, event)
     return event
+
+
+def issuing_agency(dossier, form):
+    """Who issues a form: the one-stop unit that received the dossier (01-03), the competent
+    body that processes it (04 apology and extension, 05 stop; Circular 03/2025)."""
+    if form in COMPETENT_BODY_FORMS:
+        return dossier.procedure.agency
+    return dossier.agency
 
 
 def _locked(dossier, expected_version=None):
@@ -157,7 +184,17 @@ def _start_clock(dossier, at):
 # --- Intake -------------------------------------------------------------------------------
 
 
-def submit_online(procedure, citizen, *, applicant, request="", token=None, pending_uploads=()):
+def submit_online(
+    procedure,
+    citizen,
+    *,
+    applicant,
+    request="",
+    token=None,
+    pending_uploads=(),
+    result_delivery="",
+    delivery_address="",
+):
     """A citizen's online dossier: it waits as `submitted` until a clerk checks it.
 
     `pending_uploads` are checked PendingUpload rows of the form; they become attachments.
@@ -165,6 +202,7 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
     """
     if not procedure.allows_online_submission:
         raise ActionRefused(gettext_lazy("This procedure cannot be submitted online."))
+    delivery_address = check_result_delivery(procedure, result_delivery, delivery_address)
     if token is not None:
         existing = Dossier.objects.filter(intake_token=token, applicant=citizen).first()
         if existing is not None:
@@ -193,6 +231,8 @@ def submit_online(procedure, citizen, *, applicant, request="", token=None, pend
                 request=request,
                 intake_token=token,
                 submitted_at=now,
+                result_delivery=result_delivery,
+                delivery_address=delivery_address,
             )
             for order, upload in enumerate(pending_uploads, start=1):
                 _attach_pending(dossier, upload, citizen, Attachment.Kind.APPLICATION)
@@ -261,11 +301,29 @@ def accept(dossier, clerk, *, note="", expected_version=None):
             dossier, Status.RECEIVED, Event.ACCEPT, clerk, note, _due_data(dossier), at=now
         )
         _after_commit(dossier, event)
+        _forward_if_received_on_behalf(dossier, clerk, now)
     return dossier
+
+
+def _forward_if_received_on_behalf(dossier, clerk, now):
+    """Boundary-free reception (Decree 118/2025): a centre that received a dossier of another
+    agency's procedure sends it there at once; both see it, the centre as "received on behalf"."""
+    if not permissions.received_on_behalf(dossier):
+        return None
+    competent = dossier.procedure.agency
+    return _record(
+        dossier,
+        Event.FORWARD,
+        clerk,
+        dossier.status,
+        data={"agency": competent.name, "agency_code": competent.code},
+        at=now,
+    )
 
 
 def _receive(dossier, clerk, now):
     dossier.code = codes.issue_code(dossier.agency, now)
+    dossier.register_number = codes.next_form_number(dossier.agency, FORM_REGISTER, now)
     dossier.received_at = now
     dossier.received_by = clerk
     _start_clock(dossier, now)
@@ -276,15 +334,33 @@ def _due_data(dossier):
 
 
 def register_at_counter(
-    procedure, clerk, *, applicant, papers, request="", sets=1, token=None, scans=()
+    procedure,
+    clerk,
+    *,
+    applicant,
+    papers,
+    request="",
+    sets=1,
+    token=None,
+    scans=(),
+    channel=Dossier.Channel.COUNTER,
+    result_delivery="",
+    delivery_address="",
 ):
-    """A dossier handed in at the counter is accepted at once (Form 01 is printed).
+    """A dossier handed in at the counter, or arrived by post (`channel`), is accepted at once
+    (Form 01 is printed, and posted back for a dossier that came by post).
 
     `papers` are PaperCount rows; `scans` are (required_document or None, UploadedFile, checked
-    file info) triples. Saving the same form twice (same `token`) returns the first dossier.
+    file info) triples; `result_delivery` is how the applicant chose to receive the result.
+    Saving the same form twice (same `token`) returns the first dossier.
     """
     if roles.CLERK not in permissions.user_roles(clerk):
         raise ActionRefused(gettext_lazy("Only a reception clerk registers dossiers."))
+    if channel not in (Dossier.Channel.COUNTER, Dossier.Channel.POST):
+        raise ActionRefused(gettext_lazy("A clerk registers dossiers from the counter or post."))
+    if channel == Dossier.Channel.POST and not procedure.accepts_post:
+        raise ActionRefused(gettext_lazy("This procedure does not accept dossiers by post."))
+    delivery_address = check_result_delivery(procedure, result_delivery, delivery_address)
     if token is not None:
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is not None:
@@ -303,8 +379,10 @@ def register_at_counter(
             dossier = Dossier(
                 procedure=procedure,
                 agency=agency or procedure.agency,
-                channel=Dossier.Channel.COUNTER,
+                channel=channel,
                 status=Status.RECEIVED,
+                result_delivery=result_delivery,
+                delivery_address=delivery_address,
                 applicant_name=applicant.name,
                 applicant_phone=applicant.phone,
                 applicant_id_number=applicant.id_number,
@@ -332,6 +410,7 @@ def register_at_counter(
             _store_scans(dossier, scans, clerk, Attachment.Kind.APPLICATION)
             event = _record(dossier, Event.ACCEPT, clerk, "", data=_due_data(dossier), at=now)
             _after_commit(dossier, event)
+            _forward_if_received_on_behalf(dossier, clerk, now)
     except IntegrityError:
         existing = Dossier.objects.filter(intake_token=token).first() if token else None
         if existing is None:
@@ -344,6 +423,56 @@ def _store_scans(dossier, scans, user, kind):
     """Save (required document or None, upload, checked info) triples scanned at the counter."""
     for document, upload, info in scans:
         store_attachment(dossier, document=document, upload=upload, info=info, user=user, kind=kind)
+
+
+def check_result_delivery(procedure, method, address):
+    """The address to post the result to (cleaned), or refused: by post needs an address, online
+    only where the procedure is served online (PORTAL.md, "Channels")."""
+    address = (address or "").strip()
+    if method and method not in Dossier.ReturnMethod.values:
+        raise ActionRefused(gettext_lazy("Choose how the applicant receives the result."))
+    if method == Dossier.ReturnMethod.POST and not address:
+        raise ActionRefused(gettext_lazy("Write the address to post the result to."))
+    if method == Dossier.ReturnMethod.ONLINE and not procedure.allows_online_submission:
+        raise ActionRefused(gettext_lazy("This procedure's result is not given online."))
+    return address if method == Dossier.ReturnMethod.POST else ""
+
+
+def guide_at_counter(procedure, clerk, *, kind, applicant, items=(), reason="", request=""):
+    """A walk-in applicant's papers are incomplete or cannot be received: the clerk prints Form 02
+    (what to add, once, completely) or Form 03 (the refusal and its reason) there and then, and
+    no dossier is created (Decree 61/2018 art. 16). The guidance is recorded with its number."""
+    if roles.CLERK not in permissions.user_roles(clerk):
+        raise ActionRefused(gettext_lazy("Only a reception clerk guides applicants."))
+    if kind not in CounterGuidance.Kind.values:
+        raise ActionRefused(gettext_lazy("Choose Form 02 (guidance) or Form 03 (refusal)."))
+    items = [item.strip() for item in items if item and item.strip()]
+    if kind == CounterGuidance.Kind.GUIDANCE and not items:
+        raise ActionRefused(gettext_lazy("List at least one paper the applicant must add."))
+    reason = (reason or "").strip()
+    if kind == CounterGuidance.Kind.REFUSAL and not reason:
+        raise ActionRefused(gettext_lazy("Give the reason for refusing the dossier."))
+    agency = clerk.profile.agency if hasattr(clerk, "profile") and clerk.profile.agency else None
+    agency = agency or procedure.agency
+    with transaction.atomic():
+        now = clock.now()
+        return CounterGuidance.objects.create(
+            agency=agency,
+            procedure=procedure,
+            kind=kind,
+            number=codes.next_form_number(agency, kind, now),
+            year=timezone.localdate(now).year,
+            applicant_name=applicant.name,
+            applicant_phone=applicant.phone,
+            applicant_email=applicant.email,
+            applicant_address=applicant.address,
+            request=request,
+            items=items,
+            reason=reason,
+            officer=clerk,
+            officer_name=actor_name(clerk),
+            created_at=now,
+        )
 
 
 def store_attachment(dossier, *, document, upload, info, user, kind):
@@ -375,7 +504,14 @@ def request_supplement(dossier, actor, *, items, reason, expected_version=None):
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
         _authorize(dossier, actor, Event.REQUEST_SUPPLEMENT)
-        if dossier.supplement_requested:
+        # Two stages, one request each (Decree 61/2018 arts. 16-17): the clerk's guidance
+        # before receipt, and the competent body's request while processing. One does not use
+        # up the other; `supplement_requested` is the processing one.
+        if dossier.received_at is None:
+            already = dossier.events.filter(action=Event.REQUEST_SUPPLEMENT).exists()
+        else:
+            already = dossier.supplement_requested
+        if already:
             raise ActionRefused(
                 gettext_lazy(
                     "Supplements were already requested for this dossier: the office asks once, "
@@ -389,7 +525,7 @@ def request_supplement(dossier, actor, *, items, reason, expected_version=None):
                 )
                 % {"days": deadlines.SUPPLEMENT_REQUEST_WORKING_DAYS}
             )
-        dossier.supplement_requested = True
+        dossier.supplement_requested = dossier.received_at is not None
         event = _move(
             dossier,
             Status.AWAITING_SUPPLEMENT,
@@ -420,8 +556,9 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
 
     Online, `pending_uploads` are the citizen's checked files; at the counter the clerk records
     the papers in `note` and may attach `scans` ((document, upload, checked info) triples).
-    A dossier not yet received goes back to the clerk's queue; a received one goes back to work
-    and its legal time restarts (or resumes) by the rule in settings.
+    A dossier not yet received goes back to the clerk's queue; a received one goes back to work,
+    its legal time resumes (or restarts) by the procedure's rule, and the applicant gets a new
+    appointment: a new Form 01 replacing the earlier one (which is kept), by email and text.
     """
     with transaction.atomic():
         dossier = _locked(dossier, expected_version)
@@ -438,13 +575,15 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
             paused_at = (
                 dossier.events.filter(action=Event.REQUEST_SUPPLEMENT).order_by("-at").first().at
             )
+            old_due = dossier.due_at
             dossier.due_at = deadlines.due_after_supplement(
                 dossier.clock_started_at,
                 dossier.procedure.processing_time,
                 dossier.procedure.processing_time_unit,
                 paused_at,
                 now,
-                current_due=dossier.due_at,
+                rule=deadlines.supplement_rule(dossier.procedure),
+                current_due=old_due,
                 calendar=deadlines.default_calendar(dossier.agency),
             )
             dossier.clock_started_at = now
@@ -456,6 +595,23 @@ def add_supplement(dossier, citizen, *, pending_uploads, note="", scans=(), expe
                 note,
                 _due_data(dossier),
                 now,
+            )
+            _after_commit(dossier, event)
+            # The new appointment: a new Form 01 that replaces the last one (kept), and messages.
+            receipts = dossier.events.filter(action__in=EVENTS_OF_FORM[FORM_RECEIPT])
+            replaced = receipts.order_by("-at", "-id").first()
+            event = _record(
+                dossier,
+                Event.NEW_APPOINTMENT,
+                citizen,
+                dossier.status,
+                data={
+                    "old_due_at": old_due.isoformat() if old_due else None,
+                    "due_at": dossier.due_at.isoformat(),
+                    "replaces": replaced.pk if replaced else None,
+                    "rule": deadlines.supplement_rule(dossier.procedure),
+                },
+                at=now,
             )
         _after_commit(dossier, event)
     return dossier
@@ -532,7 +688,7 @@ def assign(dossier, actor, *, specialist, note="", expected_version=None):
         if not (
             specialist.is_active
             and roles.SPECIALIST in permissions.user_roles(specialist)
-            and permissions.user_agency_id(specialist) == dossier.agency_id
+            and permissions.user_agency_id(specialist) == permissions.competent_agency_id(dossier)
         ):
             raise ActionRefused(
                 gettext_lazy("Choose a specialist of the agency that handles this dossier.")
@@ -736,11 +892,22 @@ def mark_returned(dossier, clerk, *, collected_by, method, note="", expected_ver
     return dossier
 
 
-def stop_processing(dossier, actor, *, reason, expected_version=None):
+# Why processing stops (PORTAL.md: "on the applicant's request or a legal ground"), as Form 05
+# prints it.
+STOP_GROUNDS = (
+    ("applicant_request", gettext_lazy("The applicant's request")),
+    ("legal_ground", gettext_lazy("A ground set by law")),
+)
+
+
+def stop_processing(dossier, actor, *, reason, ground="legal_ground", expected_version=None):
+    """Dừng giải quyết: a leader's decision with its ground and reason; Form 05 is issued."""
     reason = _required(reason, gettext_lazy("Give the reason for stopping."))
+    if ground not in dict(STOP_GROUNDS):
+        raise ActionRefused(gettext_lazy("Choose the ground for stopping."))
     with transaction.atomic():
         dossier = _begin(dossier, actor, Event.STOP, expected_version)
-        event = _move(dossier, Status.STOPPED, Event.STOP, actor, reason)
+        event = _move(dossier, Status.STOPPED, Event.STOP, actor, reason, {"ground": ground})
         _after_commit(dossier, event)
     return dossier
 
@@ -749,7 +916,15 @@ def withdraw(dossier, user, *, reason="", expected_version=None):
     """The applicant withdraws the dossier (online, or at the counter through the clerk)."""
     with transaction.atomic():
         dossier = _begin(dossier, user, Event.WITHDRAW, expected_version)
-        event = _move(dossier, Status.WITHDRAWN, Event.WITHDRAW, user, (reason or "").strip())
+        # Recorded as the applicant's request, whoever entered it (the clerk at the counter).
+        event = _move(
+            dossier,
+            Status.WITHDRAWN,
+            Event.WITHDRAW,
+            user,
+            (reason or "").strip(),
+            {"requested_by": dossier.applicant_name},
+        )
         _after_commit(dossier, event)
     return dossier
 

@@ -68,6 +68,11 @@ class Event(StrEnum):
     RESCHEDULE = "reschedule"
     WITHDRAW = "withdraw"
     DUE_MOVED = "due_moved"
+    # A received dossier came back complete after a supplement request: a new appointment, with
+    # a new Form 01 replacing the earlier one (which is kept).
+    NEW_APPOINTMENT = "new_appointment"
+    # Boundary-free reception: the receiving centre sends the dossier to the competent agency.
+    FORWARD = "forward"
 
 
 E = Event
@@ -136,11 +141,12 @@ ACTIONS = {
     E.APPROVE: _action(_("Approve and sign"), {S.IN_PROGRESS}, None, {LEADER}),
     E.RESOLVE: _action(_("Mark resolved"), {S.IN_PROGRESS}, S.RESOLVED, {SPECIALIST, LEADER}),
     E.RETURN: _action(_("Return the result"), {S.RESOLVED}, S.RETURNED, {CLERK}),
+    # Dừng giải quyết: decided by a leader, on the applicant's request or a legal ground (Form 05).
     E.STOP: _action(
         _("Stop processing"),
         OPEN - {S.AWAITING_SUPPLEMENT},
         S.STOPPED,
-        {SPECIALIST, LEADER},
+        {LEADER},
     ),
     E.RESCHEDULE: _action(
         _("Apologise and set a new appointment"),
@@ -164,7 +170,8 @@ class FollowUp:
     text message (templates/emails/<kind>*.txt), and some events issue a form (a Slip)."""
 
     kind: str
-    form: str | None = None  # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology
+    # Slip.Form: "01" receipt, "02" supplement, "03" refusal, "04" apology, "05" stop notice
+    form: str | None = None
     sms: bool = True  # False: an email only (an acknowledgement is not worth a text message)
 
 
@@ -178,14 +185,23 @@ FOLLOW_UPS = {
     E.REFUSE: FollowUp("refused", form="03"),
     E.RESCHEDULE: FollowUp("rescheduled", form="04"),
     E.DUE_MOVED: FollowUp("due_moved"),
+    E.NEW_APPOINTMENT: FollowUp("new_appointment", form="01"),
     E.REQUEST_PAYMENT: FollowUp("payment_requested"),
     E.RESOLVE: FollowUp("resolved"),
     E.TRANSFER: FollowUp("transferred"),
-    E.STOP: FollowUp("stopped"),
+    E.STOP: FollowUp("stopped", form="05"),
     E.WITHDRAW: FollowUp("withdrawn"),
 }
-# The event that issues each form, and the follow-up kinds the applicant is told about.
-EVENT_OF_FORM = {follow_up.form: event for event, follow_up in FOLLOW_UPS.items() if follow_up.form}
+# Forms the competent body that processes the dossier issues (Circular 03/2025: 04 apology and
+# extension, 05 stop); the one-stop unit that received it issues 01-03.
+COMPETENT_BODY_FORMS = frozenset({"04", "05"})
+
+# The events that issue each form (Form 01: the receipt, and each new appointment after a
+# supplement), and the follow-up kinds the applicant is told about.
+EVENTS_OF_FORM = {
+    form: tuple(event for event, follow_up in FOLLOW_UPS.items() if follow_up.form == form)
+    for form in sorted({follow_up.form for follow_up in FOLLOW_UPS.values() if follow_up.form})
+}
 NOTIFIED_KINDS = tuple(follow_up.kind for follow_up in FOLLOW_UPS.values())
 SMS_KINDS = frozenset(follow_up.kind for follow_up in FOLLOW_UPS.values() if follow_up.sms)
 EMAIL_ONLY_EVENTS = frozenset(event for event, follow_up in FOLLOW_UPS.items() if not follow_up.sms)

@@ -7,6 +7,7 @@ def site(request):
         "portal": {
             "agency_name": settings.PORTAL_AGENCY_NAME,
             "hotline": settings.PORTAL_HOTLINE,
+            "one_stop_name": settings.PORTAL_ONE_STOP_NAME,
             "address": settings.PORTAL_ADDRESS,
             "email": settings.PORTAL_EMAIL,
         }

@@ -113,7 +113,7 @@ def _serve(request, entry):
     response["Last-Modified"] = http_date(modified)
     response["Cache-Control"] = "private, no-cache"
     response["Content-Language"] = get_language()
-    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    patch_vary_headers(response, ("Cookie",))  # the language is the cookie's (myphong/language.py)
     return get_conditional_response(request, etag=etag, last_modified=modified, response=response)
 
 

@@ -326,6 +326,11 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 # --- The office itself (shown in the header and footer, printed on forms).
 PORTAL_AGENCY_NAME = os.environ.get("PORTAL_AGENCY_NAME", "UBND xã Mỹ Phong")
 PORTAL_HOTLINE = os.environ.get("PORTAL_HOTLINE", "0236 3xxx xxx")
+# The one-stop unit (Decree 118/2025: each commune's Trung tâm Phục vụ hành chính công, named by
+# the commune), printed on forms, pages and emails.
+PORTAL_ONE_STOP_NAME = os.environ.get(
+    "PORTAL_ONE_STOP_NAME", "Trung tâm Phục vụ hành chính công xã Mỹ Phong"
+)
 PORTAL_ADDRESS = os.environ.get("PORTAL_ADDRESS", "Bộ phận Một cửa, UBND xã Mỹ Phong")
 PORTAL_EMAIL = os.environ.get("PORTAL_EMAIL", "motcua@example.invalid")
 # Where citizens reach the portal: QR codes on receipts and links in emails point here.
@@ -392,9 +397,11 @@ LOGGING = {
     },
 }
 
-# --- Deadlines (dossiers/deadlines.py). Decree 61/2018 art. 18 restarts the legal time from zero
-# when a supplemented dossier comes back; some provinces pause the clock instead ("pause").
-DEADLINE_SUPPLEMENT_RULE = os.environ.get("DEADLINE_SUPPLEMENT_RULE", "restart")
+# --- Deadlines (dossiers/deadlines.py). Decree 61/2018 art. 17(1)(c), as recalled: the time spent
+# before a supplement request counts toward the limit, so the clock pauses while the applicant
+# supplements ("pause"); some laws restart it from zero ("restart"). A procedure of the catalogue
+# may override this (Procedure.supplement_rule).
+DEADLINE_SUPPLEMENT_RULE = os.environ.get("DEADLINE_SUPPLEMENT_RULE", "pause")
 if DEADLINE_SUPPLEMENT_RULE not in {"restart", "pause"}:
     raise ImproperlyConfigured("DEADLINE_SUPPLEMENT_RULE must be 'restart' or 'pause'")
 

@@ -56,14 +56,26 @@ class ProcedureAdmin(admin.ModelAdmin):
                     "processing_time",
                     "processing_time_unit",
                     "processing_time_note",
+                    "supplement_rule",
                     "fee",
                     "fee_note",
+                    "fee_paid_at_submission",
                 ]
             },
         ),
         (
             gettext_lazy("Details"),
-            {"fields": ["applicants", "steps", "conditions", "result", "legal_basis", "note"]},
+            {
+                "fields": [
+                    "applicants",
+                    "steps",
+                    "conditions",
+                    "shown_documents",
+                    "result",
+                    "legal_basis",
+                    "note",
+                ]
+            },
         ),
     ]
 

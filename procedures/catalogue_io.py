@@ -5,6 +5,10 @@ One row per procedure; its required documents sit in one cell, a line each:
 The blank forms (mẫu đơn, tờ khai) sit in another, a line per paper that has one:
 ``paper name | file name``; the file is one the portal already stores (uploaded in the admin) or
 one shipped in procedures/data/forms/.
+The processing time's unit ("Đơn vị thời hạn") is one of Procedure.TimeUnit, by key or label:
+ngày làm việc (working_day), giờ làm việc (working_hour), trong ngày (same_day) or ngày theo
+lịch (calendar_day, counted by the Civil Code: from the day after receipt, a last day off moved
+to the next working day); an unknown unit is reported with the list of these.
 An import checks every row first and writes nothing unless all rows are good: the admin gets each
 bad row's line number and reason, and fixes the file once.
 """
@@ -41,8 +45,10 @@ COLUMNS = [
     ("processing_time", "Thời hạn giải quyết"),
     ("processing_time_unit", "Đơn vị thời hạn"),
     ("processing_time_note", "Ghi chú thời hạn"),
+    ("supplement_rule", "Thời hạn khi bổ sung hồ sơ"),
     ("fee", "Phí, lệ phí (đồng)"),
     ("fee_note", "Mô tả phí, lệ phí"),
+    ("fee_paid_at_submission", "Nộp phí khi nộp hồ sơ"),
     ("applicants", "Đối tượng thực hiện"),
     ("result", "Kết quả thực hiện"),
     ("steps", "Trình tự thực hiện"),
@@ -50,12 +56,14 @@ COLUMNS = [
     ("legal_basis", "Căn cứ pháp lý"),
     ("documents", "Thành phần hồ sơ"),
     ("form_templates", "Mẫu đơn, tờ khai"),
+    ("shown_documents", "Giấy tờ xuất trình"),
     ("note", "Ghi chú"),
     ("is_active", "Công khai"),
 ]
 REQUIRED_KEYS = ("code", "name", "sector", "agency", "processing_time_unit")
 TEXT_KEYS = (
     "processing_time_note",
+    "shown_documents",
     "fee_note",
     "applicants",
     "result",
@@ -77,6 +85,10 @@ CHANNEL_WORDS = {
     "qua buu chinh": "post",
 }
 CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
+CALENDAR_DAY_WORDS = dict.fromkeys(("ngay", "ngay lich", "ngay theo lich"), "calendar_day")
+# The supplement rule's cell: empty (or "theo cấu hình") follows DEADLINE_SUPPLEMENT_RULE.
+FOLLOW_SETTING = {"theo cau hinh", "mac dinh", "default"}
+SUPPLEMENT_RULE_WORDS = {"tam dung": "pause", "tinh lai": "restart", "tinh lai tu dau": "restart"}
 YES = {"1", "co", "x", "yes", "true", "bat buoc", "required"}
 NO = {"0", "khong", "no", "false", "khong bat buoc", "optional", "neu co"}
 XLSX_MAGIC = b"PK\x03\x04"
@@ -120,6 +132,12 @@ def _choice(choices, value):
         if wanted in labels:
             return key
     return None
+
+
+def _allowed_values(choices):
+    """ "ngày làm việc (working_day), …": what a cell of a choice column may say."""
+    with override("vi"):
+        return ", ".join(f"{label} ({key})" for key, label in choices.choices)
 
 
 def _choice_label_vi(choices, key):
@@ -300,10 +318,14 @@ def _clean_row(row, lookups):
     ):
         raw = row.get(key, "")
         chosen = _choice(choices, raw) if raw else default
+        if chosen is None and key == "processing_time_unit":
+            # The law writes calendar days as "ngày" alone (PORTAL.md, "Working time").
+            chosen = CALENDAR_DAY_WORDS.get(fold(raw))
         if raw and chosen is None:
             label = dict(COLUMNS)[key]
             reasons.append(
-                _("'%(column)s' has an unknown value '%(value)s'") % {"column": label, "value": raw}
+                _("'%(column)s' has an unknown value '%(value)s'; use one of: %(allowed)s")
+                % {"column": label, "value": raw, "allowed": _allowed_values(choices)}
             )
         values[key] = chosen
 
@@ -314,7 +336,7 @@ def _clean_row(row, lookups):
     except InvalidOperation:
         reasons.append(_("the processing time must be a number of days or hours"))
     if (
-        values.get("processing_time_unit") in ("working_day", "working_hour")
+        values.get("processing_time_unit") in ("working_day", "working_hour", "calendar_day")
         and values.get("processing_time") == 0
     ):
         reasons.append(_("the processing time must be more than 0 for this unit"))
@@ -335,6 +357,28 @@ def _clean_row(row, lookups):
         channels.add(channel)
     for channel, field_name in CHANNEL_FIELDS.items():
         values[field_name] = channel in channels
+
+    raw_rule = row.get("supplement_rule", "")
+    values["supplement_rule"] = ""  # empty: the portal's setting decides
+    if raw_rule and fold(raw_rule) not in FOLLOW_SETTING:
+        rule = _choice(Procedure.SupplementRule, raw_rule) or SUPPLEMENT_RULE_WORDS.get(
+            fold(raw_rule)
+        )
+        if rule is None:
+            reasons.append(
+                _("'%(column)s' has an unknown value '%(value)s'; use one of: %(allowed)s")
+                % {
+                    "column": dict(COLUMNS)["supplement_rule"],
+                    "value": raw_rule,
+                    "allowed": _allowed_values(Procedure.SupplementRule),
+                }
+            )
+        values["supplement_rule"] = rule or ""
+
+    paid_first = fold(row.get("fee_paid_at_submission") or "không")
+    if paid_first not in YES | NO:
+        reasons.append(_("'Nộp phí khi nộp hồ sơ' must be 'có' or 'không'"))
+    values["fee_paid_at_submission"] = paid_first in YES
 
     active = fold(row.get("is_active") or "có")
     if active not in YES | NO:
@@ -496,7 +540,11 @@ def export_rows(procedures):
             "online_level": _choice_label_vi(Procedure.OnlineLevel, p.online_level),
             "processing_time": format(p.processing_time.normalize(), "f"),
             "processing_time_unit": _choice_label_vi(Procedure.TimeUnit, p.processing_time_unit),
+            "supplement_rule": _choice_label_vi(Procedure.SupplementRule, p.supplement_rule)
+            if p.supplement_rule
+            else "",
             "fee": str(p.fee),
+            "fee_paid_at_submission": "có" if p.fee_paid_at_submission else "không",
             "documents": format_documents(p.documents.all()),
             "form_templates": format_form_templates(p.documents.all()),
             "is_active": "có" if p.is_active else "không",

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -94,6 +95,13 @@ class Procedure(models.Model):
         WORKING_DAY = "working_day", _("working days")
         WORKING_HOUR = "working_hour", _("working hours")
         SAME_DAY = "same_day", _("in the day")
+        # "ngày" alone: counted by the Civil Code (arts. 144-148), see dossiers.calendar.engine.
+        CALENDAR_DAY = "calendar_day", _("calendar days")
+
+    class SupplementRule(models.TextChoices):
+        # Decree 61/2018 art. 17(1)(c) as recalled: the time already spent counts (PORTAL.md).
+        PAUSE = "pause", _("the legal time pauses and resumes")
+        RESTART = "restart", _("the legal time restarts from zero")
 
     class OnlineLevel(models.TextChoices):
         FULL = "full", _("Fully online")
@@ -145,12 +153,38 @@ class Procedure(models.Model):
         default=TimeUnit.WORKING_DAY,
     )
     processing_time_note = models.CharField(_("processing time note"), max_length=300, blank=True)
+    supplement_rule = models.CharField(
+        _("after a supplement request"),
+        max_length=10,
+        choices=SupplementRule.choices,
+        blank=True,
+        help_text=_(
+            "Empty: follow the portal's setting (DEADLINE_SUPPLEMENT_RULE). Choose a rule only "
+            "when this procedure's own law says so."
+        ),
+    )
     applicants = models.TextField(_("who may apply"), blank=True)
     result = models.TextField(_("result"), blank=True)
     fee = models.PositiveIntegerField(
         _("fee (VND)"), default=0, help_text=_("The usual amount, in đồng; 0 when free.")
     )
     fee_note = models.TextField(_("fees and charges"), blank=True)
+    fee_paid_at_submission = models.BooleanField(
+        _("fee paid at submission"),
+        default=False,
+        help_text=_(
+            "The fee is paid when the dossier is handed in: processing is never paused to ask "
+            "for it."
+        ),
+    )
+    shown_documents = models.TextField(
+        _("papers shown at the counter"),
+        blank=True,
+        help_text=_(
+            "Papers the applicant shows but does not hand in (xuất trình), one per line, for "
+            "example the identity card."
+        ),
+    )
     conditions = models.TextField(_("conditions"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     online_level = models.CharField(
@@ -183,6 +217,18 @@ class Procedure(models.Model):
     def get_absolute_url(self):
         return reverse("procedures:detail", kwargs={"code": self.code})
 
+    def clean(self):
+        super().clean()
+        amount = self.processing_time
+        if (
+            self.processing_time_unit == self.TimeUnit.CALENDAR_DAY
+            and amount is not None
+            and Decimal(amount) != Decimal(amount).to_integral_value()
+        ):
+            raise ValidationError(
+                {"processing_time": _("Calendar days are counted in whole days.")}
+            )
+
     @property
     def channels(self):
         """The ways a citizen may submit, as labels, in the order the office prefers."""
@@ -197,13 +243,21 @@ class Procedure(models.Model):
 
     @property
     def processing_time_display(self):
-        """ "5 working days", "4 working hours", "in the day": the one wording every page uses."""
+        """ "5 working days", "4 working hours", "in the day", "30 calendar days": the one wording
+        every page uses."""
         if self.processing_time_unit == self.TimeUnit.SAME_DAY:
             return gettext("In the day")
         amount = number_format(Decimal(self.processing_time).normalize(), use_l10n=True)
         if self.processing_time_unit == self.TimeUnit.WORKING_HOUR:
             return gettext("%(amount)s working hours") % {"amount": amount}
+        if self.processing_time_unit == self.TimeUnit.CALENDAR_DAY:
+            return gettext("%(amount)s calendar days") % {"amount": amount}
         return gettext("%(amount)s working days") % {"amount": amount}
+
+    @property
+    def shown_document_names(self):
+        """The papers shown but not handed in ("xuất trình"), one per line of the catalogue."""
+        return [line.strip() for line in self.shown_documents.splitlines() if line.strip()]
 
     @property
     def allows_online_submission(self):

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..models import CalendarException, Dossier
 from ..workflow import CLOCK_STOPPED, OPEN
-from .engine import MovedDeadline, OpenDeadline, recompute_due_dates, vietnam_calendar
+from .engine import (
+    CALENDAR_DAY,
+    MovedDeadline,
+    OpenDeadline,
+    as_local,
+    recompute_due_dates,
+    vietnam_calendar,
+)
 from .store import exceptions_from_database
 
 
@@ -75,13 +82,18 @@ def open_dossiers_by_hours():
         )
         .order_by()
         .values_list(
-            "agency__office_hours", "agency__working_weekdays", "id", "clock_started_at", "due_at"
+            "agency__office_hours",
+            "agency__working_weekdays",
+            "id",
+            "clock_started_at",
+            "due_at",
+            "procedure__processing_time_unit",
         )
         .iterator(chunk_size=5000)
     )
     groups: dict[tuple[str, str], list] = {}
-    for office_hours, weekdays, ident, start, due in rows:
-        groups.setdefault((office_hours, weekdays), []).append((ident, start, due))
+    for office_hours, weekdays, ident, start, due, unit in rows:
+        groups.setdefault((office_hours, weekdays), []).append((ident, start, due, unit))
     return [(hours, days, dossiers) for (hours, days), dossiers in groups.items()]
 
 
@@ -89,10 +101,16 @@ def open_deadlines(dossiers, old_calendar) -> Iterable[OpenDeadline]:
     """Each dossier as the working time it had left on the old calendar, counted in hours.
 
     Counting what was promised (clock start → due) rather than the procedure's amount keeps a
-    Form 04 new appointment or a paused-and-resumed clock exactly as it was.
+    Form 04 new appointment or a paused-and-resumed clock exactly as it was. A limit in calendar
+    days is kept in calendar days up to the due's date: only a new day off on that last day
+    moves it (Civil Code art. 148), not one in between.
     """
     hour = Decimal(3_600_000_000)  # microseconds: exact, so an unmoved due stays to the µs
-    for ident, start, due in dossiers:
+    for ident, start, due, *unit in dossiers:
+        if unit and unit[0] == CALENDAR_DAY:
+            days = (as_local(due).date() - as_local(start).date()).days
+            yield OpenDeadline(ident, start, days, CALENDAR_DAY, due)
+            continue
         span = old_calendar.working_time_between(start, due) // timedelta(microseconds=1)
         yield OpenDeadline(ident, start, Decimal(span) / hour, "working_hour", due)
 

@@ -10,6 +10,10 @@ Every due date of the portal is counted on it (PORTAL.md, "Working time and dead
   hours), counted from the receipt instant and skipping non-working time; a receipt outside office
   hours counts from the next opening. "In the day" procedures are due at the day's closing when
   received before 15:00, else at the next working day's closing.
+- N calendar days ("ngày" alone: complaints, adoption, land mediation) follow the Civil Code
+  (arts. 144-148): the day of receipt is not counted, the period ends at the end of its last
+  day (the office's closing time), and a last day that is not a working day moves to the end of
+  the next working day.
 - A due instant that lands exactly on an opening is shown as the previous period's closing
   (Friday 17:00, not Monday 07:00): the same working time, and the date a citizen expects.
 
@@ -45,7 +49,8 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WORKING_DAY = "working_day"
 WORKING_HOUR = "working_hour"
 SAME_DAY = "same_day"
-UNITS = (WORKING_DAY, WORKING_HOUR, SAME_DAY)
+CALENDAR_DAY = "calendar_day"
+UNITS = (WORKING_DAY, WORKING_HOUR, SAME_DAY, CALENDAR_DAY)
 
 DEFAULT_OFFICE_HOURS = "07:00-11:30,13:30-17:00"
 DEFAULT_WORKING_WEEKDAYS = "1,2,3,4,5"
@@ -335,6 +340,8 @@ class WorkingCalendar:
             length = round(amount * _US_PER_HOUR)
         elif unit == SAME_DAY:
             return self._run(self._same_day, local)
+        elif unit == CALENDAR_DAY:
+            return self._run(self._calendar_days, local, _whole_days(amount))
         else:
             raise ValueError(f"unknown processing time unit {unit!r}; use one of {UNITS}")
         if length > 0:
@@ -411,6 +418,17 @@ class WorkingCalendar:
             ordinal = index.before[number + 1]  # the first working day after it
         return self._instant(index, (ordinal + 1) * self._day_length, closing=True)
 
+    def _calendar_days(self, index: _Index, local: datetime, days: int) -> datetime:
+        """Civil Code arts. 144-148: the receipt day is not counted (day 1 is the next day), the
+        period ends at the closing of its last day, moved to the next working day's closing when
+        that day is not worked. Zero days: the closing of the receipt day (or the next worked)."""
+        number = local.toordinal() + days - index.base
+        if not 0 <= number < index.size:
+            raise _OutOfRange(date.fromordinal(local.toordinal() + days).year)
+        # The last day's number among working days, or the first working day after it.
+        ordinal = index.before[number] if index.working[number] else index.before[number + 1]
+        return self._instant(index, (ordinal + 1) * self._day_length, closing=True)
+
     # --- Numbering the years ------------------------------------------------------------------
 
     def _day(self, day: date) -> tuple[_Index, int]:
@@ -478,6 +496,19 @@ class WorkingCalendar:
             day: name for day, name in names.items() if first_year <= day.year <= last_year
         }
         return _Index(first_year, last_year, bytes(working), MappingProxyType(year_names))
+
+
+def _whole_days(amount: Any) -> int:
+    """A number of calendar days: whole and not negative (the law counts whole days)."""
+    try:
+        days = int(amount)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"calendar days must be a whole number, not {amount!r}") from exc
+    if days != amount:
+        raise ValueError(f"calendar days must be a whole number, not {amount!r}")
+    if days < 0:
+        raise ValueError(f"processing time must not be negative, got {amount!r}")
+    return days
 
 
 def vietnam_calendar(

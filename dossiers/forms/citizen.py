@@ -34,9 +34,9 @@ from myphong.accounts import may_mail
 from myphong.models import Profile, person_name
 
 from .. import uploads
-from ..models import PendingUpload
+from ..models import Dossier, PendingUpload
 from ..services import Applicant
-from .fields import PhoneField
+from .fields import PersonalIdField, PhoneField
 
 log = logging.getLogger(__name__)
 
@@ -476,13 +476,7 @@ class OnlineSubmissionForm(PaperSlotsForm):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    id_number = forms.RegexField(
-        label=_("Citizen ID card number (CCCD)"),
-        regex=r"^[0-9]{12}$",
-        max_length=20,
-        error_messages={"invalid": _("The citizen ID card number has 12 digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    id_number = PersonalIdField()
     phone = PhoneField()
     email = forms.EmailField(
         label=_("Email"),
@@ -502,12 +496,33 @@ class OnlineSubmissionForm(PaperSlotsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: anything the office should know about your request."),
     )
+    result_delivery = forms.ChoiceField(
+        label=_("How you receive the result"),
+        choices=Dossier.ReturnMethod.choices,
+        initial=Dossier.ReturnMethod.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    delivery_address = forms.CharField(
+        label=_("Address to post the result to"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
 
     field_order = ["applicant_name", "id_number", "phone", "email", "address", "request_text"]
-    applicant_fields = ("applicant_name", "id_number", "phone", "email", "address")
 
-    def clean_id_number(self):
-        return self.cleaned_data["id_number"].replace(" ", "")
+    def clean(self):
+        data = super().clean()
+        data["result_delivery"] = data.get("result_delivery") or Dossier.ReturnMethod.COUNTER
+        if (
+            data["result_delivery"] == Dossier.ReturnMethod.POST
+            and not (data.get("delivery_address") or "").strip()
+        ):
+            self.add_error("delivery_address", _("Write the address to post the result to."))
+        return data
+
+    applicant_fields = ("applicant_name", "id_number", "phone", "email", "address")
 
     def applicant(self):
         data = self.cleaned_data

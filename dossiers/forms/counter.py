@@ -1,6 +1,5 @@
 """Forms of the one-stop counter: register a paper dossier, review an online one."""
 
-import re
 import uuid
 
 from django import forms
@@ -8,21 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .. import uploads
+from ..models import CounterGuidance, Dossier
 from ..services import Applicant, PaperCount
-from .fields import PhoneField
-
-ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
+from .fields import PersonalIdField, PhoneField
 
 
 class ApplicantFields(forms.Form):
     applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
     applicant_phone = PhoneField(label=_("Phone"))
-    applicant_id_number = forms.CharField(
-        label=_("ID card number"),
-        max_length=20,
-        required=False,
-        help_text=_("12 digits (citizen ID card) or 9 digits (old ID card)."),
-    )
+    applicant_id_number = PersonalIdField(required=False)
     applicant_email = forms.EmailField(label=_("Email"), required=False)
     applicant_address = forms.CharField(label=_("Address"), max_length=300, required=False)
 
@@ -31,12 +24,6 @@ class ApplicantFields(forms.Form):
         if len(name) < 2:
             raise ValidationError(_("Enter the applicant's full name."))
         return name
-
-    def clean_applicant_id_number(self):
-        value = re.sub(r"\s", "", self.cleaned_data["applicant_id_number"])
-        if value and not ID_NUMBER.match(value):
-            raise ValidationError(_("An ID card number has 12 digits (or 9 for an old card)."))
-        return value
 
     def applicant(self):
         data = self.cleaned_data
@@ -57,10 +44,38 @@ class CounterIntakeForm(ApplicantFields):
         label=_("Request"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     sets = forms.IntegerField(label=_("Number of sets"), min_value=1, max_value=20, initial=1)
+    channel = forms.ChoiceField(
+        label=_("The dossier came"),
+        choices=[
+            (Dossier.Channel.COUNTER, _("At the counter")),
+            (Dossier.Channel.POST, _("By post (Bưu chính)")),
+        ],
+        initial=Dossier.Channel.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    result_delivery = forms.ChoiceField(
+        label=_("The applicant receives the result"),
+        choices=Dossier.ReturnMethod.choices,
+        initial=Dossier.ReturnMethod.COUNTER,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    delivery_address = forms.CharField(
+        label=_("Address to post the result to"), max_length=300, required=False
+    )
 
     def __init__(self, *args, procedure, **kwargs):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
+        if not procedure.accepts_post:
+            self.fields["channel"].choices = self.fields["channel"].choices[:1]
+        if not procedure.allows_online_submission:
+            self.fields["result_delivery"].choices = [
+                choice
+                for choice in Dossier.ReturnMethod.choices
+                if choice[0] != Dossier.ReturnMethod.ONLINE
+            ]
         self.documents = list(procedure.documents.all())
         for document in self.documents:
             prefix = f"paper_{document.pk}"
@@ -125,6 +140,14 @@ class CounterIntakeForm(ApplicantFields):
             )
         if total > uploads.MAX_DOSSIER_BYTES:
             raise ValidationError(_("The scans together are larger than 50 MB."))
+        # Not chosen: the usual case, handed in and collected at the counter.
+        data["channel"] = data.get("channel") or Dossier.Channel.COUNTER
+        data["result_delivery"] = data.get("result_delivery") or Dossier.ReturnMethod.COUNTER
+        if (
+            data.get("result_delivery") == Dossier.ReturnMethod.POST
+            and not (data.get("delivery_address") or "").strip()
+        ):
+            self.add_error("delivery_address", _("Write the address to post the result to."))
         return data
 
     def papers(self):
@@ -163,3 +186,35 @@ class RefusalForm(VersionedActionForm):
     reason = forms.CharField(
         label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class CounterGuidanceForm(ApplicantFields):
+    """A walk-in applicant turned away: Form 02 (what to add) or Form 03 (refusal), no dossier."""
+
+    kind = forms.ChoiceField(
+        label=_("Form to print"),
+        choices=CounterGuidance.Kind.choices,
+        initial=CounterGuidance.Kind.GUIDANCE,
+        widget=forms.RadioSelect,
+    )
+    items = forms.CharField(
+        label=_("Papers to add or complete (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    field_order = ["kind", "applicant_name", "applicant_phone", "items", "reason"]
+
+    def item_list(self):
+        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CounterGuidance.Kind.GUIDANCE and not self.item_list():
+            self.add_error("items", _("List at least one paper the applicant must add."))
+        if data.get("kind") == CounterGuidance.Kind.REFUSAL and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason for refusing the dossier."))
+        return data

@@ -138,9 +138,29 @@ class ReasonForm(ActionForm):
     )
 
     def perform(self):
-        service = services.stop_processing if self.action == Event.STOP else services.withdraw
-        return service(
+        return services.withdraw(
             self.dossier, self.user, reason=self.cleaned_data["note"], **self.service_kwargs()
+        )
+
+
+class StopForm(ReasonForm):
+    """Dừng giải quyết: the leader's decision, its ground and reason (printed on Form 05)."""
+
+    ground = forms.ChoiceField(
+        label=_("Ground for stopping"),
+        choices=services.STOP_GROUNDS,
+        widget=forms.RadioSelect,
+    )
+
+    field_order = ["ground", "note"]
+
+    def perform(self):
+        return services.stop_processing(
+            self.dossier,
+            self.user,
+            reason=self.cleaned_data["note"],
+            ground=self.cleaned_data["ground"],
+            **self.service_kwargs(),
         )
 
 
@@ -360,7 +380,11 @@ class ReturnForm(ActionForm):
     field_order = ["collected_by", "method", "note"]
 
     def proposed(self):
-        return {"collected_by": self.dossier.applicant_name}
+        # The way the applicant chose at intake (counter, post, online), if they chose one.
+        return {
+            "collected_by": self.dossier.applicant_name,
+            "method": self.dossier.result_delivery or Dossier.ReturnMethod.COUNTER,
+        }
 
     def perform(self):
         data = self.cleaned_data
@@ -456,7 +480,7 @@ FORMS = {
     Event.APPROVE: ApproveForm,
     Event.RESOLVE: ActionForm,
     Event.RETURN: ReturnForm,
-    Event.STOP: ReasonForm,
+    Event.STOP: StopForm,
     Event.RESCHEDULE: RescheduleForm,
     Event.WITHDRAW: ReasonForm,
 }

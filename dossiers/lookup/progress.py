@@ -62,6 +62,7 @@ def where_to_collect(dossier):
     agency = dossier.agency
     contact = office_contact(agency)
     return {
+        "one_stop": contact["one_stop"],
         "agency": agency.name,
         "address": contact["where"],
         "hours": office_hours_text(agency),

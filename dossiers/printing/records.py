@@ -1,12 +1,13 @@
 """The office's own records, built from the append-only history (DossierEvent).
 
-Form 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ: every hand-over of one dossier (who gave it
-to whom, when, in which agency) and whether that step came before, on or after the promised due.
-Form 06 — Sổ theo dõi hồ sơ: the register, one row per dossier received in a period, with its
+Form 06 — Phiếu kiểm soát quá trình giải quyết hồ sơ: every hand-over of one dossier (who gave it
+to whom, when, in which agency, with signature cells for both) and the overall result.
+Form 07 — Sổ theo dõi hồ sơ: the register, one row per dossier received in a period, with its
 receipt, due, inter-agency transfer, result and return; as XLSX and as A4 landscape PDF.
 
-Both are always up to date: they are rendered on request and never stored (unlike Forms 01–04,
-legal documents handed to the applicant once). A stored Form 05 would be stale after the next
+(Numbers of Circular 03/2025/TT-VPCP; Circular 01/2018 numbered them 05 and 06.)
+Both are always up to date: they are rendered on request and never stored (unlike Forms 01–05,
+legal documents handed to the applicant once). A stored Form 06 would be stale after the next
 hand-over, and the history it is built from cannot change, so rendering again gives the same sheet.
 Their text is Vietnamese, whatever the language of the page that asked for them.
 """
@@ -27,11 +28,12 @@ from ..calendar.engine import TZ
 from ..models import Dossier, DossierEvent
 from ..workflow import CLOCK_STOPPED, OPEN, Event, Status
 from .pdf import page_size, write_pdf
-from .wording import COUNTER, Moment, local_text, money, place_name, recorded_instant
+from .wording import Moment, local_text, money, one_stop_name, place_name, recorded_instant
 
 NOBODY = "—"
 
-# Form 05 says "quá hạn" where the statistics say "trễ hạn" (Circular 01/2018, Mẫu 05 and 06).
+# Form 06 says "quá hạn" where the statistics say "trễ hạn" (Circular 01/2018's Mẫu 05 and 06,
+# now 06 and 07).
 STEP_RESULT = {
     deadlines.Timeliness.EARLY: "Trước hạn",
     deadlines.Timeliness.ON_TIME: "Đúng hạn",
@@ -46,6 +48,12 @@ REGISTER_STATE = {
     "open": "Đang giải quyết",
 }
 RUNNING = OPEN - CLOCK_STOPPED
+# How a result was handed over, in the words of the forms.
+RETURN_METHOD = {
+    Dossier.ReturnMethod.COUNTER: "trực tiếp",
+    Dossier.ReturnMethod.POST: "qua dịch vụ bưu chính",
+    Dossier.ReturnMethod.ONLINE: "trực tuyến",
+}
 
 
 _at = local_text
@@ -55,12 +63,12 @@ def _join(*parts):
     return ". ".join(part.strip().rstrip(".") for part in parts if part and part.strip())
 
 
-# --- Form 05: the hand-overs of one dossier ---------------------------------------------------
+# --- Form 06: the hand-overs of one dossier ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class HandOver:
-    """One row of Form 05."""
+    """One row of Form 06 (giver and receiver sign their cells on the printed sheet)."""
 
     action: str  # the DossierEvent's
     step: str  # what happened, in a few words
@@ -77,12 +85,14 @@ class HandOver:
 
 
 def hand_overs(dossier, events):
-    """Form 05's rows: the hand-overs among `events` (the dossier's history, in order).
+    """Form 06's rows: the hand-overs among `events` (the dossier's history, in order).
 
     Giver and receiver come from the actor names and what assignments and transfers recorded.
-    A step's result compares its instant with the promised due (deadlines.timeliness, the one
-    rule), except the resolution, whose result was judged and recorded when it happened. The
-    return to the applicant has no result: when the applicant comes is not the office's delay.
+    Each step's timeliness would be judged against that step's own time; the catalogue defines
+    no internal step times, so, as the issue of the law asks (Circular 03/2025 review), the sheet
+    says only the overall result, on the resolution's row: judged against the promised due
+    (deadlines.timeliness, the one rule) when it happened and recorded then. The return to the
+    applicant has no result: when the applicant comes is not the office's delay.
     """
     events = list(events)
     own = dossier.agency.name
@@ -94,7 +104,7 @@ def hand_overs(dossier, events):
         data = event.data or {}
         actor = event.actor_name or NOBODY
         agency = own
-        result = None  # None: judged against the promised due; "" for none
+        result = ""  # no time of its own for this step: only the overall result is given
         note = event.note
         if event.action == Event.ACCEPT:
             online = dossier.channel == Dossier.Channel.ONLINE
@@ -106,7 +116,7 @@ def hand_overs(dossier, events):
         elif event.action == Event.SUPPLEMENT:
             by_applicant = event.actor_id is not None and event.actor_id == dossier.applicant_id
             step = "Nhận hồ sơ bổ sung"
-            giver, receiver = applicant, COUNTER if by_applicant else actor
+            giver, receiver = applicant, one_stop_name() if by_applicant else actor
         elif event.action == Event.ASSIGN:
             step, giver, receiver = "Phân công xử lý", actor, data.get("to") or NOBODY
             if data.get("from"):
@@ -119,6 +129,9 @@ def hand_overs(dossier, events):
         elif event.action == Event.TRANSFER:
             agency = data.get("agency") or NOBODY
             step, giver, receiver = "Chuyển liên thông", actor, agency
+        elif event.action == Event.FORWARD:
+            agency = data.get("agency") or NOBODY
+            step, giver, receiver = "Chuyển cơ quan có thẩm quyền (tiếp nhận thay)", actor, agency
         elif event.action == Event.TAKE_BACK:
             step, giver, receiver = "Nhận lại hồ sơ liên thông", data.get("agency") or NOBODY, own
             note = _join(f"Người thực hiện: {actor}", event.note)
@@ -146,27 +159,30 @@ def hand_overs(dossier, events):
             step, giver, receiver = "Xin lỗi, hẹn lại ngày trả (Mẫu 04)", actor, applicant
             note = _join(f"Hẹn mới: {_at(recorded_instant(event, 'due_at'))}", event.note)
         elif event.action == Event.RESOLVE:
-            step, giver, receiver = "Có kết quả, chuyển trả", actor, COUNTER
+            step, giver, receiver = "Có kết quả, chuyển trả", actor, one_stop_name()
             recorded = data.get("timeliness")
-            result = STEP_RESULT.get(recorded, "") if recorded else None
+            if recorded:
+                result = STEP_RESULT.get(recorded, "")
+            elif promised:
+                result = STEP_RESULT[deadlines.timeliness(event.at, promised)]
         elif event.action == Event.RETURN:
             step, giver, receiver = "Trả kết quả", actor, data.get("collected_by") or applicant
             result = ""
+            method = RETURN_METHOD.get(data.get("method"), "")
+            note = _join(f"Hình thức: {method}" if method else "", event.note)
         elif event.action == Event.STOP:
-            step, giver, receiver = "Dừng xử lý", actor, applicant
+            step, giver, receiver = "Dừng giải quyết hồ sơ (Mẫu 05)", actor, applicant
         elif event.action == Event.WITHDRAW:
-            step, giver, receiver = "Công dân rút hồ sơ", applicant, actor
+            step, giver, receiver = "Người nộp đã rút hồ sơ", applicant, actor
         else:
             continue  # submit, start, record_result, due_moved…: no hand-over
-        if result is None:
-            result = STEP_RESULT[deadlines.timeliness(event.at, promised)] if promised else ""
         rows.append(HandOver(event.action, step, agency, event.at, giver, receiver, result, note))
         holder = receiver
     return rows
 
 
 def control_sheet_context(dossier, events, now=None):
-    """What templates/pdf/form05.html prints (also read by tests)."""
+    """What templates/pdf/form06.html prints (also read by tests)."""
     now = now or timezone.now()
     code = dossier.code or ""
     rows = hand_overs(dossier, events)
@@ -180,7 +196,8 @@ def control_sheet_context(dossier, events, now=None):
         "place": place_name(dossier.agency.name),
         "issued": Moment.of(now),
         "code": code,
-        "number": code.rsplit("-", 1)[-1] if code else "",
+        "number": register_line(dossier),
+        "one_stop_name": one_stop_name(),
         "applicant_name": dossier.applicant_name,
         "procedure": dossier.procedure,
         "received": _at(dossier.received_at),
@@ -193,15 +210,22 @@ def control_sheet_context(dossier, events, now=None):
     }
 
 
+def register_line(dossier):
+    """ "12/2026": the dossier's row in the register (Form 07) of its receipt year."""
+    if dossier.register_number is None or dossier.received_at is None:
+        return ""
+    return f"{dossier.register_number}/{timezone.localdate(dossier.received_at).year}"
+
+
 def control_sheet_pdf(dossier, now=None):
-    """Form 05 of a dossier as PDF bytes, from its whole history as it stands now."""
+    """Form 06 of a dossier as PDF bytes, from its whole history as it stands now."""
     events = DossierEvent.objects.filter(dossier=dossier).order_by("at", "id")
     with translation.override("vi"):
-        html = render_to_string("pdf/form05.html", control_sheet_context(dossier, events, now))
+        html = render_to_string("pdf/form06.html", control_sheet_context(dossier, events, now))
     return write_pdf(html)
 
 
-# --- Form 06: the register --------------------------------------------------------------------
+# --- Form 07: the register --------------------------------------------------------------------
 
 
 def _local_midnight(day):
@@ -253,7 +277,7 @@ def state_in_vietnamese(state):
 
 @dataclass(frozen=True)
 class RegisterRow:
-    """One row of Form 06."""
+    """One row of Form 07."""
 
     number: int
     pk: int
@@ -280,7 +304,9 @@ def register_rows(dossiers, now=None, first_number=1):
     now = now or timezone.now()
     return [
         RegisterRow(
-            number=number,
+            # The dossier's row in its receipt year's register (printed on Form 01), or its place
+            # in this list for a dossier received before rows were numbered.
+            number=dossier.register_number or number,
             pk=dossier.pk,
             code=dossier.code or "",
             procedure=dossier.procedure.name,
@@ -358,7 +384,7 @@ def _cells(row):
 
 
 def register_xlsx(agency_name, start, end, rows):
-    """Form 06 as an XLSX workbook (bytes): a title, two header rows kept in view and printed
+    """Form 07 as an XLSX workbook (bytes): a title, two header rows kept in view and printed
     on every page, real Excel dates, wrapped text, A4 landscape fitted to the page width."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -442,7 +468,7 @@ def register_xlsx(agency_name, start, end, rows):
 
 
 def register_pdf(agency_name, start, end, rows, now=None):
-    """Form 06 as an A4 landscape PDF (bytes), its header row repeated on every page."""
+    """Form 07 as an A4 landscape PDF (bytes), its header row repeated on every page."""
     now = now or timezone.now()
     header_top, header_sub = register_headers()
     context = {

@@ -22,9 +22,14 @@ from ..deadlines import Timeliness
 from ..models import Dossier
 from ..workflow import ACTIONS, Event, Status
 
-# The unit that receives and returns dossiers, in the Vietnamese of the forms.
-COUNTER = "Bộ phận tiếp nhận và trả kết quả"
-# The register every dossier is entered in (Form 06); its number is the code's daily sequence.
+
+def one_stop_name():
+    """The unit that receives and returns dossiers (settings.PORTAL_ONE_STOP_NAME: Decree
+    118/2025's Trung tâm Phục vụ hành chính công, as the commune names it)."""
+    return settings.PORTAL_ONE_STOP_NAME
+
+
+# The register every dossier is entered in (Form 07); Form 01 prints the dossier's row in it.
 REGISTER_BOOK = "Sổ theo dõi hồ sơ"
 
 _PLACE_IN_AGENCY_NAME = re.compile(
@@ -48,8 +53,10 @@ def money(amount):
 
 
 def office_contact(agency):
-    """Where, by phone and by email the applicant reaches the office that handles the dossier."""
+    """Where, by phone and by email the applicant reaches the office that handles the dossier,
+    and the one-stop unit's name (settings.PORTAL_ONE_STOP_NAME)."""
     return {
+        "one_stop": settings.PORTAL_ONE_STOP_NAME,
         "where": agency.address or settings.PORTAL_ADDRESS,
         "phone": agency.phone or settings.PORTAL_HOTLINE,
         "email": settings.PORTAL_EMAIL,
@@ -198,14 +205,11 @@ def time_left(dossier, now=None):
     return describe_time_left(info, deadlines.default_calendar(dossier.agency))
 
 
-def citizen_due(dossier):
-    """The result's due as the applicant reads it (pages and lookup): the date and time, or,
-    while the clock is stopped, why no date holds now (the rule of settings.DEADLINE_SUPPLEMENT_RULE
-    for supplements, services.confirm_payment for the fee)."""
-    if dossier.due_at is None:
-        return ""
+def _paused_due(dossier):
+    """Why no due date holds while the clock is stopped, or None when it runs (the procedure's
+    supplement rule, deadlines.supplement_rule; services.confirm_payment for the fee)."""
     if dossier.status == Status.AWAITING_SUPPLEMENT:
-        if settings.DEADLINE_SUPPLEMENT_RULE == "restart":
+        if deadlines.supplement_rule(dossier.procedure) == "restart":
             return gettext(
                 "Paused — a new due date will be set when all the papers are received "
                 "(the legal time then counts again from the start)"
@@ -218,7 +222,13 @@ def citizen_due(dossier):
         return gettext(
             "Paused until the fee is paid — the due date then moves by the working time waited"
         )
-    return local_text(dossier.due_at)
+    return None
+
+
+def citizen_due(dossier):
+    """The result's due as the applicant reads it in one line (lists, the lookup's notes)."""
+    shown = appointment(dossier)
+    return local_text(shown["at"]) if shown["at"] else str(shown["text"])
 
 
 def payment_due(dossier, request_event):
@@ -288,6 +298,8 @@ EVENT_LABELS = {
     Event.SUPPLEMENT: _("Missing papers handed in"),
     Event.DUE_MOVED: _("Due time moved by a calendar change"),
     Event.RESCHEDULE: _("Apology and new appointment (Form 04)"),
+    Event.NEW_APPOINTMENT: _("New appointment after the supplements (new Form 01)"),
+    Event.FORWARD: _("Sent to the competent agency (received on its behalf)"),
 }
 
 
@@ -365,6 +377,11 @@ def citizen_event_sentence(event):
         Event.CONFIRM_PAYMENT: _("The fee was paid; processing continues."),
         Event.RESCHEDULE: _("The office apologised for a delay and set a new appointment."),
         Event.DUE_MOVED: _("The due date moved because of a change in the working calendar."),
+        Event.FORWARD: _("The dossier was sent to %(agency)s, which is competent to decide it.")
+        % {"agency": (event.data or {}).get("agency", "")},
+        Event.NEW_APPOINTMENT: _(
+            "The papers asked for are complete: a new receipt (Form 01) gives the new appointment."
+        ),
         Event.RESOLVE: _("The result is ready: you can collect it."),
         Event.RETURN: _("The result was handed over."),
         Event.WITHDRAW: _("The dossier was withdrawn."),
@@ -375,3 +392,35 @@ def citizen_event_sentence(event):
     if event.to_status:
         return _("The dossier is now “%(status)s”.") % {"status": Status(event.to_status).label}
     return _("The dossier was updated.")
+
+
+# --- The appointment as the applicant sees it ------------------------------------------------
+
+
+def appointment(dossier):
+    """The appointment shown to the applicant (my dossiers, lookup): {"at": instant or None,
+    "text": words instead of an instant (refused, not received yet, clock stopped),
+    "rescheduled": a Form 04 moved it}."""
+    if dossier.status == Status.REJECTED:
+        return {"at": None, "text": _("Not applicable"), "rescheduled": False}
+    if dossier.due_at is None:
+        text = _("Set when the office receives the dossier")
+        return {"at": None, "text": text, "rescheduled": False}
+    paused = _paused_due(dossier)
+    if paused is not None:
+        return {"at": None, "text": paused, "rescheduled": False}
+    rescheduled = dossier.due_before_apology is not None
+    return {"at": dossier.due_at, "text": "", "rescheduled": rescheduled}
+
+
+def result_delivery_text(dossier):
+    """Where and how the applicant receives the result, as chosen at intake (Form 01, pages)."""
+    method = dossier.result_delivery
+    if method == Dossier.ReturnMethod.POST:
+        return _("By post, to: %(address)s") % {"address": dossier.delivery_address}
+    if method == Dossier.ReturnMethod.ONLINE:
+        return _("Online, in the applicant's account on the portal")
+    return _("At %(one_stop)s, %(address)s") % {
+        "one_stop": one_stop_name(),
+        "address": office_contact(dossier.agency)["where"],
+    }

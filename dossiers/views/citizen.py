@@ -39,7 +39,8 @@ from ..forms.lookup import WithdrawForm
 from ..lookup.progress import citizen_timeline, where_to_collect
 from ..lookup.rating import may_rate
 from ..models import Attachment, DossierEvent, Rating
-from ..printing.wording import payment_due
+from ..printing.slips import issued_forms
+from ..printing.wording import appointment, payment_due
 from ..selectors import supplement_items, visible_dossiers
 from ..workflow import RESULT_READY, Event, Status
 
@@ -201,6 +202,8 @@ def submit(request, code):
                 request=form.cleaned_data["request_text"],
                 token=form.token,
                 pending_uploads=kept,
+                result_delivery=form.cleaned_data["result_delivery"],
+                delivery_address=form.cleaned_data["delivery_address"],
             )
         except services.ActionRefused as refused:
             messages.error(request, refused.message)
@@ -320,6 +323,8 @@ def _actions(user, dossier, events):
     rating = Rating.objects.filter(dossier=dossier).first()
     return {
         "has_receipt": any(event.action == Event.ACCEPT for event in events),
+        "slips": issued_forms(events),
+        "appointment": appointment(dossier),
         "results": dossier.attachments.filter(kind=Attachment.Kind.RESULT) if finished else [],
         "collect": where_to_collect(dossier) if dossier.status == Status.RESOLVED else None,
         "can_withdraw": permissions.may(user, dossier, Event.WITHDRAW),

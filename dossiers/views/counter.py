@@ -1,7 +1,7 @@
 """The one-stop counter: register a paper dossier in under a minute, check online dossiers."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -9,7 +9,14 @@ from myphong import roles
 from procedures.models import Procedure
 
 from .. import services
-from ..forms.counter import CounterIntakeForm, RefusalForm, SupplementRequestForm
+from ..forms.counter import (
+    CounterGuidanceForm,
+    CounterIntakeForm,
+    RefusalForm,
+    SupplementRequestForm,
+)
+from ..models import CounterGuidance
+from ..printing import slips
 from ..selectors import reception_queue, visible_dossiers
 from ..workflow import Event, Status
 
@@ -47,6 +54,9 @@ def intake(request):
                 sets=form.cleaned_data["sets"],
                 token=form.cleaned_data["token"],
                 scans=form.checked_scans,
+                channel=form.cleaned_data["channel"],
+                result_delivery=form.cleaned_data["result_delivery"],
+                delivery_address=form.cleaned_data["delivery_address"],
             )
             return redirect("dossiers:counter_receipt", pk=dossier.pk)
     return render(
@@ -129,3 +139,56 @@ def review(request, pk):
             "refusal_form": refusal_form,
         },
     )
+
+
+@clerk_only
+def guidance(request):
+    """Papers missing at the counter: print Form 02 or Form 03 now, without receiving a dossier."""
+    code = request.POST.get("procedure") or request.GET.get("thu-tuc")
+    procedure = get_object_or_404(_counter_procedures(), code=code) if code else None
+    if procedure is None:
+        return redirect("dossiers:counter_intake")
+    form = CounterGuidanceForm(request.POST or None, initial={"kind": request.GET.get("mau")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.guide_at_counter(
+                procedure,
+                request.user,
+                kind=form.cleaned_data["kind"],
+                applicant=form.applicant(),
+                items=form.item_list(),
+                reason=form.cleaned_data["reason"],
+                request=procedure.name,
+            )
+        except services.ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            return redirect("dossiers:counter_guidance_done", pk=issued.pk)
+    return render(request, "dossiers/counter/guidance.html", {"procedure": procedure, "form": form})
+
+
+def _own_guidance(request, pk):
+    agency = getattr(getattr(request.user, "profile", None), "agency", None)
+    return get_object_or_404(
+        CounterGuidance.objects.select_related("procedure"), pk=pk, agency=agency
+    )
+
+
+@clerk_only
+def guidance_done(request, pk):
+    """The printed Form 02/03: its number, and the way back to register the complete dossier."""
+    return render(
+        request, "dossiers/counter/guidance_done.html", {"guidance": _own_guidance(request, pk)}
+    )
+
+
+@clerk_only
+def guidance_pdf(request, pk):
+    issued = _own_guidance(request, pk)
+    stored = slips.guidance_slip(issued)
+    response = FileResponse(stored.open("rb"), content_type="application/pdf")
+    name = f"mau-{issued.kind}-{issued.number}-{issued.year}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from ..models import Attachment
 from ..printing import slips
 from ..selectors import visible_dossiers
-from ..workflow import EVENT_OF_FORM, RESULT_READY
+from ..workflow import EVENTS_OF_FORM, RESULT_READY
 
 
 @never_cache
@@ -37,16 +37,25 @@ def attachment(request, pk, attachment_id):
     return response
 
 
-def slip(request, pk, form):
-    """A form slip (01 receipt, 02 supplement request, 03 refusal, 04 apology) as PDF, for who
-    may see it (staff of the agency, the applicant).
+def slip(request, pk, form, event_id=None):
+    """A form slip (01 receipt, 02 supplement request, 03 refusal, 04 apology…) as PDF, for who
+    may see it (staff of the agency, the applicant): the latest of that form, or the one issued
+    by `event_id` (an earlier Form 01 replaced after a supplement stays downloadable).
 
     Rendered on first request if the worker has not done it yet (or is down).
     """
-    if form not in EVENT_OF_FORM:
-        raise Http404
     dossier = get_object_or_404(visible_dossiers(request.user), pk=pk)
-    event = dossier.events.filter(action=EVENT_OF_FORM[form]).order_by("-at", "-id").first()
+    return slip_response(dossier, form, event_id)
+
+
+def slip_response(dossier, form, event_id=None):
+    """The PDF of `form` for the dossier (the latest, or the one `event_id` issued), inline."""
+    if form not in EVENTS_OF_FORM:
+        raise Http404
+    events = dossier.events.filter(action__in=EVENTS_OF_FORM[form])
+    if event_id is not None:
+        events = events.filter(pk=event_id)
+    event = events.order_by("-at", "-id").first()
     if event is None:
         raise Http404
     stored = slips.ensure_slip(dossier, form, event)

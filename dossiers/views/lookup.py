@@ -19,10 +19,12 @@ from ..lookup import guard, progress
 from ..lookup.progress import citizen_timeline
 from ..lookup.rating import may_rate, rate
 from ..models import Dossier, Rating
-from ..printing.wording import payment_due
+from ..printing.slips import issued_forms
+from ..printing.wording import appointment, payment_due
 from ..selectors import visible_dossiers
 from ..services import ActionRefused
 from ..workflow import Event, Status
+from . import files
 from .citizen import citizen_required
 
 DOSSIER = "dossier"
@@ -120,8 +122,19 @@ def lookup_result(request):
             "can_rate": may_rate(dossier, rating),
             "rating": rating,
             "grant_minutes": settings.LOOKUP_GRANT_MINUTES,
+            "appointment": appointment(dossier),
+            "slips": issued_forms(events),
         },
     )
+
+
+@never_cache
+def lookup_slip(request, form, event_id):
+    """A form issued to the applicant (01-05), downloaded with the lookup's grant."""
+    dossier = _granted_dossier(request)
+    if dossier is None:
+        return _lookup_ended(request)
+    return files.slip_response(dossier, form, event_id)
 
 
 @require_POST

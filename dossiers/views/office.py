@@ -22,9 +22,10 @@ from procedures.models import Procedure
 
 from .. import deadlines, permissions, services
 from ..forms.office import FORMS, QueueFilterForm, action_form
+from ..printing.slips import issued_forms
 from ..printing.wording import apology_advice, time_left
 from ..selectors import QUEUES, queue_counts, visible_dossiers, work_queue
-from ..workflow import ACTIONS, EVENT_OF_FORM, Event
+from ..workflow import ACTIONS, Event
 
 staff_only = roles.role_required(*roles.STAFF)
 
@@ -109,8 +110,7 @@ def _dossier_page(request, dossier, bound=None):
         form = bound if bound is not None and bound.action == name else None
         forms.append((name, ACTIONS[name].label, form or action_form(name, dossier, user)))
     names = {name for name, _label, _form in forms}
-    done = {event.action for event in events}
-    slips = [form for form, action in EVENT_OF_FORM.items() if action in done]
+    slips = issued_forms(events)
     info = time_left(dossier, now)
     proposal = deadlines.apology_proposal(dossier, now) if Event.RESCHEDULE in names else None
     return render(

@@ -1,4 +1,4 @@
-"""The office's records: a dossier's control sheet (Form 05) and the register (Form 06).
+"""The office's records: a dossier's control sheet (Form 06) and the register (Form 07).
 
 Thin: dossiers.records builds them from the history; these views say who may see them and for
 which period. Staff see their own agency's register only; a dossier they may not see answers 404.
@@ -69,9 +69,9 @@ def _file(content, content_type, name, disposition="attachment"):
 @require_GET
 @staff_only
 def control_sheet(request, pk):
-    """Form 05 of a received dossier, as it stands now."""
+    """Form 06 of a received dossier, as it stands now."""
     dossier = get_object_or_404(visible_dossiers(request.user), pk=pk, received_at__isnull=False)
-    return _pdf(records.control_sheet_pdf(dossier), f"mau-05-{dossier.code or dossier.pk}.pdf")
+    return _pdf(records.control_sheet_pdf(dossier), f"mau-06-{dossier.code or dossier.pk}.pdf")
 
 
 @require_GET

@@ -122,7 +122,8 @@ def test_specialist_asks_for_supplements_within_three_working_days_and_the_clock
     assert dossier.status == Status.AWAITING_SUPPLEMENT
     assert dossier.supplement_requested
     event = dossier.events.get(action="request_supplement")
-    assert event.data == {"items": ["Bản sao giấy chứng sinh"]}
+    assert event.data["items"] == ["Bản sao giấy chứng sinh"]
+    assert (event.data["form_number"], event.data["form_year"]) == (1, 2025)  # Form 02's "Số"
 
 
 def test_supplements_after_three_working_days_are_refused(procedure, clerk, leader, specialist):
@@ -286,11 +287,13 @@ def test_a_specialist_cannot_return_the_result(procedure, clerk, leader, special
 # --- Side exits ---------------------------------------------------------------------------------
 
 
-def test_stopping_needs_a_reason(procedure, clerk, leader, specialist):
+def test_stopping_is_a_leaders_decision_with_a_reason(procedure, clerk, leader, specialist):
     dossier = in_progress(procedure, clerk, leader, specialist)
     with pytest.raises(services.ActionRefused):
-        services.stop_processing(dossier, specialist, reason="   ")
-    services.stop_processing(dossier, specialist, reason="Người yêu cầu đã chết")
+        services.stop_processing(dossier, leader, reason="   ")
+    with pytest.raises(services.ActionRefused):
+        services.stop_processing(dossier, specialist, reason="Người yêu cầu đã chết")
+    services.stop_processing(dossier, leader, reason="Người yêu cầu đã chết")
     dossier = fresh(dossier)
     assert dossier.status == Status.STOPPED
     assert dossier.events.get(action="stop").note == "Người yêu cầu đã chết"

@@ -743,3 +743,24 @@ def test_a_free_text_items_file_is_kept_when_another_slot_fails(citizen_client, 
     )
     assert again.status_code == 302
     assert asked.attachments.filter(requested_item="Bản sao sổ hộ khẩu").exists()
+
+
+def test_a_citizen_chooses_to_receive_the_result_by_post(citizen_client, procedure):
+    to_khai, chung_sinh, _uy_quyen = documents(procedure)
+    data = form_data(procedure, result_delivery="post", delivery_address="")
+    data[slot(to_khai)] = pdf_file("Tờ khai.pdf")
+    data[slot(chung_sinh)] = pdf_file("Giấy chứng sinh.pdf")
+    response = citizen_client.post(submit_url(procedure), data)
+    assert response.status_code == 200  # the address is missing
+    assert not Dossier.objects.exists()
+    data = form_data(
+        procedure, result_delivery="post", delivery_address="Số 5, ấp Mỹ Hòa, xã Mỹ Phong"
+    )
+    data[slot(to_khai)] = pdf_file("Tờ khai.pdf")
+    data[slot(chung_sinh)] = pdf_file("Giấy chứng sinh.pdf")
+    citizen_client.post(submit_url(procedure), data)
+    dossier = Dossier.objects.get()
+    assert (dossier.result_delivery, dossier.delivery_address) == (
+        "post",
+        "Số 5, ấp Mỹ Hòa, xã Mỹ Phong",
+    )

@@ -107,4 +107,5 @@ def test_the_two_rules_read_differently(settings, procedure, clerk):
 
 
 def test_an_online_dossier_not_received_yet_has_no_due(procedure, citizen):
-    assert wording.citizen_due(DossierFactory(procedure=procedure, applicant=citizen)) == ""
+    due = wording.citizen_due(DossierFactory(procedure=procedure, applicant=citizen))
+    assert due == "Được xác định khi cơ quan tiếp nhận hồ sơ"

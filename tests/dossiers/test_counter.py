@@ -112,6 +112,7 @@ def test_missing_required_paper_is_refused_in_vietnamese_and_the_form_kept(clerk
     [
         ("applicant_phone", "12345", "10 chữ số"),
         ("applicant_id_number", "07919", "12 chữ số"),
+        ("applicant_id_number", "079190001", "12 chữ số"),  # the old 9-digit card is not valid
         ("applicant_name", "", "bắt buộc"),
     ],
 )

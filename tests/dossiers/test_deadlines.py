@@ -212,7 +212,7 @@ def test_a_naive_receipt_time_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("amount", "unit"), [(1, "calendar_day"), (-1, WORKING_DAY), (Decimal("-0.5"), WORKING_HOUR)]
+    ("amount", "unit"), [(1, "calendar_week"), (-1, WORKING_DAY), (Decimal("-0.5"), WORKING_HOUR)]
 )
 def test_unknown_units_and_negative_amounts_are_refused(amount, unit):
     with pytest.raises(ValueError):

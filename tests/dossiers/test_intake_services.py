@@ -57,7 +57,7 @@ def test_every_change_is_recorded_with_who_when_and_why(clerk, five_day_procedur
     assert event.actor == clerk
     assert event.actor_name == "Nguyễn Thị Lan"  # Vietnamese order: family name first
     assert event.note == "Thiếu giấy"
-    assert event.data == {"items": ["Giấy chứng sinh (bản chính)"]}
+    assert event.data["items"] == ["Giấy chứng sinh (bản chính)"]
 
 
 def test_events_cannot_be_edited_or_deleted(clerk, five_day_procedure):
@@ -190,19 +190,45 @@ def test_supplemented_online_dossier_goes_back_to_the_clerk(clerk, five_day_proc
     ]
 
 
-def test_received_dossier_restarts_its_clock_after_supplements(clerk, five_day_procedure):
-    dossier = DossierFactory(procedure=five_day_procedure)
+def _supplemented_on_friday(clerk, procedure):
+    dossier = DossierFactory(procedure=procedure)
     with freeze_time(datetime(2025, 4, 21, 8, 0, tzinfo=VN)):  # Mon
         services.accept(dossier, clerk)
     with freeze_time(datetime(2025, 4, 22, 8, 0, tzinfo=VN)):  # Tue, within 3 working days
         services.request_supplement(dossier, clerk, items=["Tờ khai"], reason="Thiếu")
-    # Complete on Fri 25/04/2025 09:00; restart from zero: 5 working days counting Sat 26/04
-    # (make-up day), Mon 28, Tue 29, then 30/4–2/5 off, Mon 05/05, Tue 06/05 → due 06/05 09:00.
     with freeze_time(datetime(2025, 4, 25, 9, 0, tzinfo=VN)):
         services.add_supplement(dossier, None, pending_uploads=[])
     dossier.refresh_from_db()
+    return dossier
+
+
+def test_received_dossier_pauses_its_clock_during_supplements(clerk, five_day_procedure):
+    # The default rule (Decree 61/2018 art. 17(1)(c)): 8 working hours were spent before the
+    # request (Mon 07:00 h from 08:00, Tue 1 h), 32 are left from Fri 25/04/2025 09:00: Fri 6 h,
+    # Sat 26/04 (make-up) 8, Mon 28 8, Tue 29 8, then 30/4–2/5 off, Mon 05/05 2 h → 09:00.
+    dossier = _supplemented_on_friday(clerk, five_day_procedure)
     assert dossier.status == Status.IN_PROGRESS
+    assert dossier.due_at == datetime(2025, 5, 5, 9, 0, tzinfo=VN)
+
+
+def test_a_procedure_whose_law_restarts_the_clock_counts_from_zero(clerk, five_day_procedure):
+    # Restart from zero on Fri 25/04/2025 09:00: 5 working days counting Sat 26/04 (make-up
+    # day), Mon 28, Tue 29, then 30/4–2/5 off, Mon 05/05, Tue 06/05 → due 06/05 09:00.
+    five_day_procedure.supplement_rule = "restart"
+    five_day_procedure.save()
+    dossier = _supplemented_on_friday(clerk, five_day_procedure)
     assert dossier.due_at == datetime(2025, 5, 6, 9, 0, tzinfo=VN)
+
+
+def test_the_portal_setting_restarts_procedures_without_their_own_rule(
+    clerk, five_day_procedure, settings
+):
+    settings.DEADLINE_SUPPLEMENT_RULE = "restart"
+    assert _supplemented_on_friday(clerk, five_day_procedure).due_at == datetime(
+        2025, 5, 6, 9, 0, tzinfo=VN
+    )
+    pausing = ProcedureFactory(processing_time=Decimal("5"), supplement_rule="pause")
+    assert _supplemented_on_friday(clerk, pausing).due_at == datetime(2025, 5, 5, 9, 0, tzinfo=VN)
 
 
 def test_supplements_cannot_be_requested_after_three_working_days(clerk, five_day_procedure):

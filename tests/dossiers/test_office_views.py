@@ -191,7 +191,7 @@ def test_the_specialist_asks_for_supplements_one_paper_a_line(
     dossier = fresh(dossier)
     assert dossier.status == Status.AWAITING_SUPPLEMENT
     event = dossier.events.get(action="request_supplement")
-    assert event.data == {"items": ["Bản sao giấy chứng sinh", "Giấy xác nhận cư trú"]}
+    assert event.data["items"] == ["Bản sao giấy chứng sinh", "Giấy xác nhận cư trú"]
     assert event.note == "Thiếu giấy tờ"
 
 
@@ -200,11 +200,17 @@ def test_stopping_needs_a_reason_and_the_form_says_so(
 ):
     dossier = receive(procedure, clerk)
     services.assign(dossier, leader, specialist=specialist)
-    response = post(as_user(english, specialist), dossier, "stop", note="")
+    response = post(as_user(english, leader), dossier, "stop", note="")
     assert response.status_code == 200
     assert "This field is required." in response.text
     assert fresh(dossier).status == Status.RECEIVED
-    post(english, dossier, "stop", note="Người yêu cầu không còn cư trú tại xã")
+    post(
+        english,
+        dossier,
+        "stop",
+        note="Người yêu cầu không còn cư trú tại xã",
+        ground="legal_ground",
+    )
     assert fresh(dossier).status == Status.STOPPED
 
 

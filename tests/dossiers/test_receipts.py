@@ -93,7 +93,9 @@ def test_receipt_prints_code_applicant_request_and_appointment_with_diacritics(
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
     assert f"Mã hồ sơ: {dossier.code}" in text
     assert dossier.code == "000.17.22.H56-261110-0001"
-    assert "Số: 0001" in text
+    assert f"Số: 1/{dossier.received_at.year}" in text  # Form 01's own number this year
+    assert "TRUNG TÂM PHỤC VỤ HÀNH" in text  # the one-stop unit issues it
+    assert "Cơ quan tiếp nhận: Trung tâm Phục vụ hành chính công xã Mỹ Phong" in lines
     assert "Tiếp nhận hồ sơ của: Nguyễn Thị Hoa" in text
     assert "Địa chỉ: Ấp Mỹ Phong, xã Mỹ Phong" in text
     assert "0912345678" in text
@@ -107,7 +109,7 @@ def test_receipt_prints_code_applicant_request_and_appointment_with_diacritics(
     assert "theo quy định là: 3 ngày làm việc" in text
     assert "Thời gian nhận hồ sơ: 09 giờ 30 phút, ngày 10/11/2026" in lines
     assert "Thời gian trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, ngày 13/11/2026" in lines
-    assert "Vào Sổ theo dõi hồ sơ, số thứ tự: 0001" in text
+    assert "Vào Sổ theo dõi hồ sơ (Mẫu 07), số thứ tự: 1/2026" in text
     assert "NGƯỜI NỘP HỒ SƠ" in text and "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
     assert "Trần Thị Lan" in text
     assert "https://motcua.myphong.example/tra-cuu/" in lines

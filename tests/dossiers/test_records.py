@@ -204,9 +204,11 @@ def test_form_04_prints_the_reason_the_original_and_the_new_appointment(
 
     assert "UBND XÃ MỸ PHONG" in text
     assert "Mỹ Phong, ngày 10 tháng 06 năm 2025" in text
-    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text
+    assert "Số: 1/2025" in text
+    assert "TRUNG TÂM PHỤC VỤ" not in text  # issued by the competent body, not the centre
     assert f"Mã hồ sơ: {dossier.code}" in text
-    assert "tiếp nhận, giải quyết hồ sơ của Ông/Bà: Nguyễn Thị Hoa" in text
+    assert "tiếp nhận hồ sơ của Ông/Bà: Nguyễn Thị Hoa" in text
     assert "Nội dung yêu cầu giải quyết: Đăng ký khai sinh" in text
     assert "Thời gian nhận hồ sơ: 08 giờ 00 phút, ngày 09/06/2025" in text
     assert "Thời gian hẹn trả kết quả: 08 giờ 00 phút, ngày 12/06/2025" in text
@@ -277,7 +279,7 @@ def _stopped(dossier, people, capture):
     dossier = assign_and_start(dossier, people["leader"], people["specialist"], at(9, 9))
     with freeze_time(at(10, 9)), capture(execute=True):
         services.stop_processing(
-            dossier, people["specialist"], reason="Người yêu cầu không còn cư trú tại xã"
+            dossier, people["leader"], reason="Người yêu cầu không còn cư trú tại xã"
         )
     return last_event(dossier, "stop")
 
@@ -342,8 +344,8 @@ MESSAGES = [
     (
         "stopped",
         _stopped,
-        ["dừng xử lý", "Lý do: Người yêu cầu không còn cư trú tại xã"],
-        ["dừng xử lý", "Người yêu cầu không còn cư trú"],
+        ["dừng giải quyết", "Lý do dừng giải quyết: Người yêu cầu không còn cư trú tại xã"],
+        ["dừng giải quyết", "Mẫu 05", "Người yêu cầu không còn cư trú"],
     ),
     (
         "withdrawn",
@@ -466,7 +468,7 @@ EXPECTED_STEPS = [
         "08:00, 09/06/2025",
         "Nguyễn Thị Hoa",
         "Trần Thị Lan",
-        "Trước hạn",
+        "",
     ),
     (
         "Phân công xử lý",
@@ -474,7 +476,7 @@ EXPECTED_STEPS = [
         "09:00, 09/06/2025",
         "Phạm Văn Hùng",
         "Lê Văn Minh",
-        "Trước hạn",
+        "",
     ),
     (
         "Chuyển liên thông",
@@ -482,7 +484,7 @@ EXPECTED_STEPS = [
         "09:00, 10/06/2025",
         "Lê Văn Minh",
         "Sở Tư pháp tỉnh",
-        "Trước hạn",
+        "",
     ),
     (
         "Nhận lại hồ sơ liên thông",
@@ -490,7 +492,7 @@ EXPECTED_STEPS = [
         "09:00, 11/06/2025",
         "Sở Tư pháp tỉnh",
         "UBND xã Mỹ Phong",
-        "Trước hạn",
+        "",
     ),
     (
         "Trình lãnh đạo ký duyệt",
@@ -498,7 +500,7 @@ EXPECTED_STEPS = [
         "10:30, 11/06/2025",
         "Lê Văn Minh",
         "Phạm Văn Hùng",
-        "Trước hạn",
+        "",
     ),
     (
         "Lãnh đạo ký duyệt",
@@ -506,14 +508,14 @@ EXPECTED_STEPS = [
         "14:00, 12/06/2025",
         "Phạm Văn Hùng",
         "Lê Văn Minh",
-        "Đúng hạn",
+        "",
     ),
     (
         "Có kết quả, chuyển trả",
         "UBND xã Mỹ Phong",
         "09:00, 13/06/2025",
         "Lê Văn Minh",
-        "Bộ phận tiếp nhận và trả kết quả",
+        "Trung tâm Phục vụ hành chính công xã Mỹ Phong",
         "Quá hạn",
     ),
     (
@@ -527,7 +529,7 @@ EXPECTED_STEPS = [
 ]
 
 
-def test_form_05_lists_every_hand_over_in_order_with_its_timeliness(travelled):
+def test_form_06_lists_every_hand_over_in_order_with_the_overall_result(travelled):
     events = travelled.events.order_by("at", "id")
     rows = records.hand_overs(travelled, events)
     assert [
@@ -537,11 +539,11 @@ def test_form_05_lists_every_hand_over_in_order_with_its_timeliness(travelled):
     assert rows[3].note == "Người thực hiện: Đỗ Thị Tâm. Đã xác minh"
 
 
-def test_form_05_pdf_is_always_up_to_date_and_for_staff_who_see_the_dossier(
+def test_form_06_pdf_is_always_up_to_date_and_for_staff_who_see_the_dossier(
     client, travelled, leader, clerk, citizen, neighbour, tmp_path
 ):
     url = reverse("dossiers:control_sheet", args=[travelled.pk])
-    assert url == f"/xu-ly/ho-so/{travelled.pk}/mau-05/"
+    assert url == f"/xu-ly/ho-so/{travelled.pk}/mau-06/"
 
     with freeze_time(at(13, 11)):
         response = as_user(client, leader).get(url)
@@ -558,10 +560,12 @@ def test_form_05_pdf_is_always_up_to_date_and_for_staff_who_see_the_dossier(
     assert positions == sorted(positions)
     for _step, _agency, when, *_rest in EXPECTED_STEPS:
         assert when in text
-    assert text.count("Trước hạn") == 5
-    assert text.count("Đúng hạn") == 1
+    # No step has a time of its own in the catalogue: only the overall result is given.
+    assert text.count("Trước hạn") == 0
+    assert text.count("Đúng hạn") == 0
     assert text.count("Quá hạn") == 1
-    assert not Slip.objects.filter(form="05").exists()  # rendered on request, never stored
+    assert "Bên giao" in text and "Bên nhận" in text  # a signature cell for each party
+    assert not Slip.objects.filter(form="06").exists()  # rendered on request, never stored
 
     # The dossier page links to it.
     with freeze_time(at(13, 11)):
@@ -577,13 +581,13 @@ def test_form_05_pdf_is_always_up_to_date_and_for_staff_who_see_the_dossier(
     assert response.status_code == 302 and reverse("login") in response.url
 
 
-def test_form_05_of_a_dossier_not_yet_received_answers_404(client, procedure, leader):
+def test_form_06_of_a_dossier_not_yet_received_answers_404(client, procedure, leader):
     dossier = DossierFactory(procedure=procedure)
     url = reverse("dossiers:control_sheet", args=[dossier.pk])
     assert as_user(client, leader).get(url).status_code == 404
 
 
-def test_form_05_judges_steps_against_the_due_promised_before_form_04(
+def test_form_06_judges_steps_against_the_due_promised_before_form_04(
     procedure, clerk, leader, specialist, django_capture_on_commit_callbacks
 ):
     dossier = receive(procedure, clerk)
@@ -835,3 +839,10 @@ def test_the_register_preview_is_paginated(client, procedure, clerk, leader, spe
 def test_the_current_month_runs_from_its_first_to_its_last_day():
     assert records.current_month(date(2025, 2, 14)) == (date(2025, 2, 1), date(2025, 2, 28))
     assert records.current_month(date(2024, 12, 31)) == (date(2024, 12, 1), date(2024, 12, 31))
+
+
+def test_the_old_address_of_the_control_sheet_leads_to_form_06(client, travelled, leader):
+    old = f"/xu-ly/ho-so/{travelled.pk}/mau-05/"
+    response = as_user(client, leader).get(old)
+    assert response.status_code == 301
+    assert response.url == reverse("dossiers:control_sheet", args=[travelled.pk])

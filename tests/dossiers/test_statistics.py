@@ -112,8 +112,13 @@ def processed(procedure, clerk, leader, specialist, received, resolved, **fields
 
 
 @pytest.fixture
-def june(procedure, certification, neighbour, clerk, leader, specialist):
-    """The month of the module docstring; returns the dossiers by name."""
+def june(procedure, certification, neighbour, clerk, leader, specialist, settings):
+    """The month of the module docstring; returns the dossiers by name.
+
+    Built under the supplement rule that restarts the legal time (the pause rule's arithmetic
+    has its own tests in test_supplement_rule.py): the paused dossier is due on 19/06.
+    """
+    settings.DEADLINE_SUPPLEMENT_RULE = "restart"
     d = {}
     d["on_due"] = processed(
         procedure, clerk, leader, specialist, at(9, 8), at(12, 16), channel="online"

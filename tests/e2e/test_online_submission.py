@@ -86,7 +86,7 @@ def test_citizen_registers_confirms_logs_in_and_submits_with_a_pdf(page, khai_si
     assert axe_violations(page) == []
 
     # Sent without the required paper: the form says so, keeps what was typed, stays accessible.
-    page.get_by_label(vi("Citizen ID card number (CCCD)")).fill("079190000001")
+    page.get_by_label(vi("Personal identification number (12 digits)")).fill("079190000001")
     page.get_by_label(vi("Permanent or current address")).fill("Ấp Mỹ Phong, xã Mỹ Phong")
     page.get_by_role("button", name=vi("Send the dossier")).click()
     assert page.get_by_role("alert").is_visible()

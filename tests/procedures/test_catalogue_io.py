@@ -284,3 +284,42 @@ def test_a_form_template_for_a_paper_not_in_the_list_is_a_bad_row(lookups):
     with pytest.raises(CatalogueImportError) as refused:
         import_catalogue(read_rows(to_csv([row]), "a.csv"))
     assert "Giấy không có" in refused.value.errors[0][1]
+
+
+@pytest.mark.parametrize("written", ["ngày", "Ngày (theo lịch)", "calendar_day", "ngay theo lich"])
+def test_a_limit_in_calendar_days_is_imported(lookups, written):
+    row = good_row(**{"Thời hạn giải quyết": "30", "Đơn vị thời hạn": written})
+    import_catalogue(read_rows(to_csv([row])))
+    procedure = Procedure.objects.get(code="1.001193")
+    assert procedure.processing_time_unit == Procedure.TimeUnit.CALENDAR_DAY
+    assert procedure.processing_time_display == "30 ngày (theo lịch)"
+
+
+def test_an_unknown_unit_is_reported_with_the_units_that_exist(lookups):
+    row = good_row(**{"Thời hạn giải quyết": "2", "Đơn vị thời hạn": "tuần"})
+    with pytest.raises(CatalogueImportError) as caught:
+        import_catalogue(read_rows(to_csv([row])))
+    reason = dict(caught.value.errors)[2]
+    for unit in ("ngày làm việc", "giờ làm việc", "trong ngày", "ngày (theo lịch)"):
+        assert unit in reason
+
+
+def test_half_a_calendar_day_is_refused(lookups):
+    row = good_row(**{"Thời hạn giải quyết": "2,5", "Đơn vị thời hạn": "ngày"})
+    with pytest.raises(CatalogueImportError) as caught:
+        import_catalogue(read_rows(to_csv([row])))
+    assert "số ngày nguyên" in dict(caught.value.errors)[2]
+
+
+def test_calendar_days_survive_an_export_and_import(lookups):
+    ProcedureFactory(
+        code="2.001263",
+        sector=lookups["sector"],
+        agency=lookups["agency"],
+        processing_time=30,
+        processing_time_unit=Procedure.TimeUnit.CALENDAR_DAY,
+    )
+    data = export_csv(Procedure.objects.all())
+    Procedure.objects.all().delete()
+    import_catalogue(read_rows(data))
+    assert Procedure.objects.get(code="2.001263").processing_time_unit == "calendar_day"

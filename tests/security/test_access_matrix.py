@@ -49,6 +49,7 @@ BAD = 400
 FORBIDDEN = 403
 NOT_FOUND = 404
 NOT_ALLOWED = 405
+MOVED = 301
 
 PEOPLE = (
     "anonymous",
@@ -145,6 +146,14 @@ ACCESS = {
         who(everyone=NOT_FOUND, anonymous=LOGIN, citizen_a=OK, staff_a=OK, admin=OK),
         lambda w: {"pk": w.dossier.pk, "attachment_id": w.attachment.pk},
     ),
+    "dossiers:slip_of_event": Row(
+        who(everyone=NOT_FOUND, anonymous=NOT_FOUND, citizen_a=OK, staff_a=OK, admin=OK),
+        lambda w: {
+            "pk": w.dossier.pk,
+            "form": "01",
+            "event_id": w.dossier.events.get(action="accept").pk,
+        },
+    ),
     "dossiers:slip": Row(
         who(everyone=NOT_FOUND, anonymous=NOT_FOUND, citizen_a=OK, staff_a=OK, admin=OK),
         lambda w: {"pk": w.dossier.pk, "form": "01"},
@@ -160,10 +169,25 @@ ACCESS = {
         who(everyone=FORBIDDEN, anonymous=LOGIN, clerk_a=OK, clerk_b=NOT_FOUND, admin=OK),
         dossier,
     ),
+    # A walk-in applicant turned away with Form 02 or 03: the clerk's agency only
+    # Without a procedure chosen, back to the intake page to choose one.
+    "dossiers:counter_guidance": Row(
+        who(everyone=FORBIDDEN, anonymous=LOGIN, clerks=REDIRECT, admin=REDIRECT)
+    ),
+    "dossiers:counter_guidance_done": Row(
+        who(everyone=FORBIDDEN, anonymous=LOGIN, clerk_a=OK, clerk_b=NOT_FOUND, admin=NOT_FOUND),
+        lambda w: {"pk": w.guidance.pk},
+    ),
+    "dossiers:counter_guidance_pdf": Row(
+        who(everyone=FORBIDDEN, anonymous=LOGIN, clerk_a=OK, clerk_b=NOT_FOUND, admin=NOT_FOUND),
+        lambda w: {"pk": w.guidance.pk},
+    ),
     # The back office
     "dossiers:office_queue": Row(who(everyone=OK, anonymous=LOGIN, citizens=FORBIDDEN)),
     "dossiers:office_dossier": Row(OFFICE_OF_A, dossier),
     "dossiers:control_sheet": Row(OFFICE_OF_A, dossier),
+    # Form 05 of Circular 01/2018 is Form 06 now: the old address moved for good.
+    "dossiers:control_sheet_old": Row(who(everyone=MOVED), dossier),
     # POST only, before anything else: a GET learns nothing.
     "dossiers:office_act": Row(
         who(everyone=NOT_ALLOWED), lambda w: {"pk": w.dossier.pk, "action": "assign"}
@@ -179,6 +203,10 @@ ACCESS = {
     # The public lookup and feedback
     "dossiers:lookup": Row(PUBLIC),
     "dossiers:lookup_result": Row(who(everyone=REDIRECT)),
+    "dossiers:lookup_slip": Row(
+        who(everyone=REDIRECT),
+        lambda w: {"form": "01", "event_id": w.dossier.events.get(action="accept").pk},
+    ),
     "dossiers:lookup_rate": Row(who(everyone=REDIRECT)),  # back to the lookup
     "dossiers:lookup_end": Row(who(everyone=NOT_ALLOWED)),
     "dossiers:feedback": Row(PUBLIC),
@@ -245,6 +273,7 @@ class World:
     attachment: Attachment
     feedback: Feedback
     people: dict
+    guidance: object = None
 
 
 @pytest.fixture
@@ -282,7 +311,14 @@ def world(db, settings):
     )
     attachment.file.save("to-khai.pdf", ContentFile(b"%PDF-1.4 hoso"), save=True)
     feedback = desk.send_feedback(agency_a, Feedback.Category.PROCEDURE, "Chậm trả kết quả")
-    return World(procedure, document, dossier, attachment, feedback, people)
+    guidance = services.guide_at_counter(
+        procedure,
+        people["clerk_a"],
+        kind="02",
+        applicant=services.Applicant("Nguyễn Thị Lan", "0912345678"),
+        items=["Giấy chứng sinh"],
+    )
+    return World(procedure, document, dossier, attachment, feedback, people, guidance)
 
 
 def outcome_of(response):

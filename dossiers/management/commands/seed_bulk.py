@@ -261,6 +261,8 @@ class Command(BaseCommand):
                 "result_summary",
                 "return_method",
                 "returned_to",
+                "result_delivery",
+                "delivery_address",
             ),
             (
                 (
@@ -297,6 +299,8 @@ class Command(BaseCommand):
                     "",
                     "counter" if r["returned"] else "",
                     NAMES[r["name"]] if r["returned"] else "",
+                    "counter",
+                    "",
                 )
                 for r in rows
             ),
