@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from myphong.admin import ReadOnlyAdmin
 from procedures.models import Procedure
 
 from .calendar import changes as calendar_changes
@@ -158,19 +159,6 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
             count,
         ) % {"count": count}
         self.message_user(request, f"{done} {moved_text}".strip(), messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Seen in the admin, never added, changed or deleted there (not even by a superuser)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LookupAttempt)

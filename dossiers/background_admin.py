@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from myphong.admin import ReadOnlyAdmin
+
 from . import background, notifications, reminders, tasks
 from .models import Notification, PeriodicRun, Reminder
 
@@ -47,17 +49,8 @@ def retry_all():
 
 
 @admin.register(PeriodicRun)
-class BackgroundWorkAdmin(admin.ModelAdmin):
+class BackgroundWorkAdmin(ReadOnlyAdmin):
     """One page instead of a list: the state of the background work."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST":

@@ -53,3 +53,16 @@ class PortalUserAdmin(UserAdmin):
     def get_inline_instances(self, request, obj=None):
         # The add page asks for a username and password first; the profile follows on the next.
         return super().get_inline_instances(request, obj) if obj is not None else []
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Seen in the admin, never added, changed or deleted there (not even by a superuser)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

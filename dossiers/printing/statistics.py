@@ -67,26 +67,8 @@ SHORT_LABELS = {
     "rating_average": _("Average rating"),
 }
 # The columns of every table of the files; the rates are formulas on the counts beside them.
-FILE_COUNT_KEYS = (
-    "carried_over",
-    "received",
-    "received_online",
-    "received_counter",
-    "received_post",
-    "to_process",
-    "resolved",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "in_progress",
-    "in_progress_not_due",
-    "in_progress_overdue",
-    "returned",
-    "refused",
-    "withdrawn",
-    "stopped",
-)
-FILE_RATE_KEYS = ("on_time_rate", "late_rate", "online_rate")
+FILE_COUNT_KEYS = statistics.COUNT_KEYS
+FILE_RATE_KEYS = statistics.RATE_KEYS
 # In the table by month, these are states at a month's start or end, not flows: the total row
 # takes the first month's (carried over) or the last month's (in progress), not a sum.
 FIRST_OF_PERIOD = ("carried_over",)
