@@ -9,17 +9,25 @@ address has an account or not.
 
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import throttle
+from . import roles, throttle
 
 TOO_MANY = _(
     "Too many requests were sent from here in a short time. Please try again in an hour, or "
     "call the one-stop office."
 )
+
+
+def unconfirmed_citizens():
+    """Citizens' accounts registered but never confirmed: inactive, never logged in."""
+    return get_user_model().objects.filter(
+        is_active=False, last_login__isnull=True, groups__name=roles.CITIZEN
+    )
 
 
 def may_mail(address):

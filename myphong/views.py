@@ -2,7 +2,6 @@
 
 import time
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -64,16 +63,7 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not (username and password):
             return False
-        user = (
-            get_user_model()
-            .objects.filter(
-                username=username,
-                is_active=False,
-                last_login__isnull=True,
-                groups__name=roles.CITIZEN,
-            )
-            .first()
-        )
+        user = accounts.unconfirmed_citizens().filter(username=username).first()
         return user is not None and user.check_password(password)
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from myphong import roles
-from myphong.accounts import may_mail
+from myphong.accounts import may_mail, unconfirmed_citizens
 from myphong.models import Profile, person_name
 
 from .. import uploads
@@ -165,16 +165,7 @@ class ResendConfirmationForm(forms.Form):
     def save(self, next_url=""):
         """Mail a new link if the address waits for confirmation; say nothing either way."""
         email = self.cleaned_data["email"].strip().lower()
-        user = (
-            get_user_model()
-            .objects.filter(
-                username=email,
-                is_active=False,
-                last_login__isnull=True,
-                groups__name=roles.CITIZEN,
-            )
-            .first()
-        )
+        user = unconfirmed_citizens().filter(username=email).first()
         if user is not None and may_mail(user.email):
             send_confirmation_email(user, next_url)
 
