@@ -498,7 +498,7 @@ class OnlineSubmissionForm(PaperSlotsForm):
         label=_("Address to post the result to"),
         max_length=300,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
 
     field_order = ["applicant_name", "id_number", "phone", "email", "address", "request_text"]
