@@ -47,7 +47,8 @@ meeting discusses who handles it) and a due date moved later by a new day off in
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from . import deadlines
@@ -346,9 +347,51 @@ def _rating_figures(ratings):
     return figures
 
 
-def _rating_aggregates():
-    total = sum((F(name) for name in Rating.FIELDS[1:]), F(Rating.FIELDS[0]))
-    return {"count": Count("pk"), "total": Avg(total)}
+class RatingSums:
+    """The ratings of a period, read once: one row per sector, procedure, officer and month with
+    the count and the sums of each indicator, from which every table's figures are added up.
+
+    Six aggregate queries over the same ratings (totals, the nine indicators, by sector,
+    procedure, officer and month) cost six scans; this is one, and the groups are few (a
+    commune's procedures × officers × months)."""
+
+    KEYS = ("sector_id", "procedure_id", "officer_id")
+
+    def __init__(self, ratings, months):
+        total = sum((F(name) for name in Rating.FIELDS[1:]), F(Rating.FIELDS[0]))
+        self.rows = list(
+            ratings.annotate(month=TruncMonth("created_at", tzinfo=deadlines.TZ))
+            .values(*(f"dossier__figures__{key}" for key in self.KEYS), "month")
+            .annotate(count=Count("pk"), total=Sum(total), **{n: Sum(n) for n in Rating.FIELDS})
+            .order_by()
+        )
+        self.months = [first for first, _last in months]
+
+    def _pick(self, key=None, value=None, month=None):
+        for row in self.rows:
+            if key is not None and row[f"dossier__figures__{key}"] != value:
+                continue
+            if month is not None and row["month"].date().replace(day=1) != month.replace(day=1):
+                continue
+            yield row
+
+    def figures(self, **which):
+        """{"count", "total"} as the rating figures read them: total is the average total."""
+        rows = list(self._pick(**which))
+        count = sum(row["count"] for row in rows)
+        total = sum(row["total"] for row in rows) / count if count else None
+        return {"count": count, "total": total}
+
+    def indicators(self):
+        """Each indicator's average over all the ratings (None when there are none)."""
+        count = sum(row["count"] for row in self.rows)
+        return {
+            name: (round(sum(row[name] for row in self.rows) / count, 2) if count else None)
+            for name in Rating.FIELDS
+        }
+
+    def values(self, key):
+        return {row[f"dossier__figures__{key}"] for row in self.rows}
 
 
 @dataclass
@@ -404,12 +447,9 @@ def report(scope, start, end, agency=None):
     rows = scope.rows(start, end)
     counts = _counts()(start, end)
     totals = with_rates(rows.aggregate(**counts))
-    ratings = scope.ratings(start, end)
-    totals.update(_rating_figures(ratings.aggregate(**_rating_aggregates())))
-    satisfaction = {
-        name: (round(value, 2) if value is not None else None)
-        for name, value in ratings.aggregate(**{n: Avg(n) for n in Rating.FIELDS}).items()
-    }
+    ratings = RatingSums(scope.ratings(start, end), months_of(start, end))
+    totals.update(_rating_figures(ratings.figures()))
+    satisfaction = ratings.indicators()
     result = Report(start=start, end=end, agency=agency, totals=totals, satisfaction=satisfaction)
     result.by_sector = _grouped(
         rows, ratings, counts, "sector_id", {"sector_name": "sector__name"}, "sector__order"
@@ -445,16 +485,13 @@ def _grouped(rows, ratings, counts, key, labels, order):
         .annotate(**counts)
         .order_by(F(order).asc(nulls_last=True), key)
     )
-    rated = {
-        row[f"dossier__figures__{key}"]: row
-        for row in ratings.values(f"dossier__figures__{key}").annotate(**_rating_aggregates())
-    }
+    rated = ratings.values(key)
     result = []
     for row in grouped:
         figures = with_rates({name: row[name] for name in COUNT_KEYS})
         if not any(figures[name] for name in COUNT_KEYS) and row[key] not in rated:
             continue
-        figures.update(_rating_figures(rated.get(row[key], {})))
+        figures.update(_rating_figures(ratings.figures(key=key, value=row[key])))
         figures["id"] = row[key]
         figures.update({label: row[path] for label, path in labels.items()})
         result.append(figures)
@@ -468,38 +505,13 @@ def _by_month(rows, ratings, start, end):
     for index, (first, last) in enumerate(months):
         aggregates.update(_counts(f"m{index}_")(first, last))
     counted = rows.aggregate(**aggregates)
-    rated = {}
-    for index, (first, last) in enumerate(months):
-        rated[index] = Q(
-            created_at__gte=local_midnight(first),
-            created_at__lt=local_midnight(last + timedelta(days=1)),
-        )
-    rating_rows = ratings.aggregate(
-        **{
-            f"m{index}_{name}": aggregate
-            for index, condition in rated.items()
-            for name, aggregate in _month_rating_aggregates(condition).items()
-        }
-    )
     result = []
     for index, (first, last) in enumerate(months):
         figures = with_rates({name: counted[f"m{index}_{name}"] for name in COUNT_KEYS})
-        figures.update(
-            _rating_figures(
-                {
-                    "count": rating_rows[f"m{index}_count"],
-                    "total": rating_rows[f"m{index}_total"],
-                }
-            )
-        )
+        figures.update(_rating_figures(ratings.figures(month=first)))
         figures.update(start=first, end=last)
         result.append(figures)
     return result
-
-
-def _month_rating_aggregates(condition):
-    total = sum((F(name) for name in Rating.FIELDS[1:]), F(Rating.FIELDS[0]))
-    return {"count": Count("pk", filter=condition), "total": Avg(total, filter=condition)}
 
 
 def dossiers_behind(scope, figure, start, end):

@@ -482,3 +482,25 @@ def test_seeded_history_writes_the_rows_a_rebuild_would(db):
 
     for row in DossierFigures.objects.all():
         assert [getattr(row, f) for f in fields] == [getattr(seeded[row.pk], f) for f in fields]
+
+
+def test_ratings_add_up_by_indicator_sector_officer_and_month(agency, june, specialist):
+    """Two ratings in two months of a quarter, on two sectors' dossiers: every table averages
+    the ratings of its own row, and each indicator is averaged over all of them."""
+    low = dict.fromkeys(Rating.FIELDS, 1) | {"total_time": 0}
+    with freeze_time(at(3, 9, month=7)):
+        Rating.objects.create(dossier=june["early"], channel="lookup", **low)
+    quarter = statistics.report(
+        statistics.Scope(agencies=(agency.pk,)), date(2025, 6, 1), date(2025, 7, 31)
+    )
+
+    assert (quarter.totals["ratings"], quarter.totals["rating_average"]) == (2, 13)
+    assert quarter.satisfaction["total_time"] == 1.0
+    assert quarter.satisfaction["agency_time"] == 1.5
+    by_month = {row["start"].month: row for row in quarter.by_month}
+    assert (by_month[6]["ratings"], by_month[6]["rating_average"]) == (1, 18)
+    assert (by_month[7]["ratings"], by_month[7]["rating_average"]) == (1, 8)
+    by_officer = {row["id"]: row for row in quarter.by_officer}
+    assert by_officer[specialist.pk]["ratings"] == 2
+    by_procedure = {row["procedure_code"]: row for row in quarter.by_procedure}
+    assert by_procedure[june["early"].procedure.code]["ratings"] == 2
