@@ -12,6 +12,7 @@ from dossiers.models import PeriodicRun, Reminder, Slip
 from dossiers.tasks import check_overdue, process_event
 from myphong import roles
 from myphong.celery import app as celery_app
+from tests.doubles import forget_broker_pools
 from tests.factories import DossierFactory, UserFactory
 
 URL = "/quan-tri/dossiers/periodicrun/"
@@ -98,8 +99,7 @@ def test_only_a_superuser_may_retry(client, agency):
 def test_queue_lengths_count_the_tasks_waiting_in_redis(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    forget_broker_pools()
     celery_app.control.purge()
     try:
         check_overdue.delay()
@@ -109,5 +109,4 @@ def test_queue_lengths_count_the_tasks_waiting_in_redis(settings):
         assert background.queue_lengths() == {"celery": 1, "pdf": 2}
     finally:
         celery_app.control.purge()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        forget_broker_pools()

@@ -19,11 +19,9 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +29,7 @@ from dossiers import deadlines, services
 from dossiers.models import Dossier, DossierEvent, Notification, Reminder, Slip
 from dossiers.workflow import Status
 from myphong import roles
-from myphong.celery import app as celery_app
+from tests.doubles import forget_broker_pools, worker_database_url
 from tests.factories import (
     AgencyFactory,
     DossierFactory,
@@ -115,21 +113,6 @@ class Redis:
         self.process = None
 
 
-def _database_url():
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
-
-
-def _forget_broker_pools():
-    # Celery keeps the pools of the broker URL it first saw; kombu finds the right ones again.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 class Cluster:
     """Workers and beats (each its own OS process) on one Redis and the test database."""
 
@@ -141,7 +124,7 @@ class Cluster:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "myphong.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": worker_database_url(),
             "DB_CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": redis.url,
             "SECRET_KEY": "fault-test-only",
@@ -158,7 +141,7 @@ class Cluster:
         # This process (the web side) publishes to the same Redis.
         settings.CELERY_TASK_ALWAYS_EAGER = False
         settings.CELERY_BROKER_URL = redis.url
-        _forget_broker_pools()
+        forget_broker_pools()
 
     def _start(self, name, arguments):
         log_path = self.tmp / f"{name}.log"
@@ -210,7 +193,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
-        _forget_broker_pools()
+        forget_broker_pools()
 
     def emails(self):
         """Every email the processes sent: (recipient, subject)."""

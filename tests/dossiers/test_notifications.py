@@ -15,6 +15,7 @@ from dossiers.printing import slips
 from dossiers.workflow import Status
 from myphong import roles
 from myphong.celery import app as celery_app
+from tests.doubles import forget_broker_pools
 from tests.factories import DossierFactory, ProcedureFactory, UserFactory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,9 +36,7 @@ class BrokenEmailBackend:
 
 
 def _forget_broker_connections():
-    # Celery keeps the pools of the broker URL it first saw; kombu finds the right ones again.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    forget_broker_pools()
 
 
 @pytest.fixture

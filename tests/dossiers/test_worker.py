@@ -11,17 +11,17 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from dossiers import services
 from dossiers.models import DossierEvent, Notification, Slip
 from myphong import roles
 from myphong.celery import app as celery_app
+from tests.doubles import forget_broker_pools, worker_database_url
 from tests.factories import DossierFactory, UserFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -49,15 +49,6 @@ pytestmark = [
 ]
 
 
-def _database_url():
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
-
-
 def _broker_url():
     return urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{BROKER_DB}"))
 
@@ -65,9 +56,7 @@ def _broker_url():
 def _use_broker(settings, url):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = url
-    # Celery keeps the pools of the broker URL it first saw; kombu finds the right ones again.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    forget_broker_pools()
 
 
 @pytest.fixture
@@ -75,7 +64,7 @@ def worker(settings, tmp_path):
     """A `celery worker` subprocess on its own Redis database and the test database."""
     if MISSING:
         pytest.fail(f"CI must run the worker test, and it needs {MISSING}")
-    database_url = _database_url()
+    database_url = worker_database_url()
     broker_url = _broker_url()
     _use_broker(settings, broker_url)
     celery_app.control.purge()  # leftovers of an earlier, interrupted run
@@ -124,8 +113,7 @@ def worker(settings, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        forget_broker_pools()
 
 
 def test_a_real_worker_renders_the_receipt_and_emails_the_citizen(worker):
