@@ -44,6 +44,7 @@ read as they are now, not as they were: the officer (the dossier's current assig
 meeting discusses who handles it) and a due date moved later by a new day off in the calendar.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -349,49 +350,52 @@ def _rating_figures(ratings):
 
 class RatingSums:
     """The ratings of a period, read once: one row per sector, procedure, officer and month with
-    the count and the sums of each indicator, from which every table's figures are added up.
+    the count and the sums of each indicator, added up here into every table's figures.
 
     Six aggregate queries over the same ratings (totals, the nine indicators, by sector,
-    procedure, officer and month) cost six scans; this is one, and the groups are few (a
-    commune's procedures × officers × months)."""
+    procedure, officer and month) cost six scans; this is one, summed in one pass."""
 
     KEYS = ("sector_id", "procedure_id", "officer_id")
 
-    def __init__(self, ratings, months):
+    def __init__(self, ratings):
         total = sum((F(name) for name in Rating.FIELDS[1:]), F(Rating.FIELDS[0]))
-        self.rows = list(
+        rows = (
             ratings.annotate(month=TruncMonth("created_at", tzinfo=deadlines.TZ))
             .values(*(f"dossier__figures__{key}" for key in self.KEYS), "month")
             .annotate(count=Count("pk"), total=Sum(total), **{n: Sum(n) for n in Rating.FIELDS})
             .order_by()
         )
-        self.months = [first for first, _last in months]
+        # (group, value) -> [count, sum of totals]; group is a key of KEYS, "month" or "all".
+        self._sums = defaultdict(lambda: [0, 0])
+        self._indicators = dict.fromkeys(Rating.FIELDS, 0)
+        for row in rows:
+            groups = [(key, row[f"dossier__figures__{key}"]) for key in self.KEYS]
+            groups += [("month", row["month"].date().replace(day=1)), ("all", None)]
+            for group in groups:
+                self._sums[group][0] += row["count"]
+                self._sums[group][1] += row["total"]
+            for name in Rating.FIELDS:
+                self._indicators[name] += row[name]
 
-    def _pick(self, key=None, value=None, month=None):
-        for row in self.rows:
-            if key is not None and row[f"dossier__figures__{key}"] != value:
-                continue
-            if month is not None and row["month"].date().replace(day=1) != month.replace(day=1):
-                continue
-            yield row
-
-    def figures(self, **which):
-        """{"count", "total"} as the rating figures read them: total is the average total."""
-        rows = list(self._pick(**which))
-        count = sum(row["count"] for row in rows)
-        total = sum(row["total"] for row in rows) / count if count else None
-        return {"count": count, "total": total}
+    def figures(self, key="all", value=None):
+        """{"count", "total"} as the rating figures read them: total is the average total.
+        `key` is one of KEYS with its `value`, or "month" with the month's first day."""
+        if key == "month":
+            value = value.replace(day=1)
+        count, total = self._sums.get((key, value), (0, 0))
+        return {"count": count, "total": total / count if count else None}
 
     def indicators(self):
         """Each indicator's average over all the ratings (None when there are none)."""
-        count = sum(row["count"] for row in self.rows)
+        count = self._sums.get(("all", None), (0, 0))[0]
         return {
-            name: (round(sum(row[name] for row in self.rows) / count, 2) if count else None)
-            for name in Rating.FIELDS
+            name: (round(value / count, 2) if count else None)
+            for name, value in self._indicators.items()
         }
 
     def values(self, key):
-        return {row[f"dossier__figures__{key}"] for row in self.rows}
+        """The values of `key` (one of KEYS) that have ratings in the period."""
+        return {value for group, value in self._sums if group == key}
 
 
 @dataclass
@@ -447,7 +451,7 @@ def report(scope, start, end, agency=None):
     rows = scope.rows(start, end)
     counts = _counts()(start, end)
     totals = with_rates(rows.aggregate(**counts))
-    ratings = RatingSums(scope.ratings(start, end), months_of(start, end))
+    ratings = RatingSums(scope.ratings(start, end))
     totals.update(_rating_figures(ratings.figures()))
     satisfaction = ratings.indicators()
     result = Report(start=start, end=end, agency=agency, totals=totals, satisfaction=satisfaction)
@@ -491,7 +495,7 @@ def _grouped(rows, ratings, counts, key, labels, order):
         figures = with_rates({name: row[name] for name in COUNT_KEYS})
         if not any(figures[name] for name in COUNT_KEYS) and row[key] not in rated:
             continue
-        figures.update(_rating_figures(ratings.figures(key=key, value=row[key])))
+        figures.update(_rating_figures(ratings.figures(key, row[key])))
         figures["id"] = row[key]
         figures.update({label: row[path] for label, path in labels.items()})
         result.append(figures)
@@ -508,7 +512,7 @@ def _by_month(rows, ratings, start, end):
     result = []
     for index, (first, last) in enumerate(months):
         figures = with_rates({name: counted[f"m{index}_{name}"] for name in COUNT_KEYS})
-        figures.update(_rating_figures(ratings.figures(month=first)))
+        figures.update(_rating_figures(ratings.figures("month", first)))
         figures.update(start=first, end=last)
         result.append(figures)
     return result
