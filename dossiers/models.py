@@ -836,10 +836,95 @@ class DossierFigures(models.Model):
         indexes = [
             models.Index(fields=["agency", "active_until", "active_from"]),
             models.Index(fields=["active_until", "active_from"]),
+            # The dossiers open now: what the monthly sums leave to be read row by row.
+            models.Index(
+                fields=["received_on"],
+                condition=models.Q(finished_on__isnull=True),
+                name="figures_open_received",
+            ),
         ]
 
     def __str__(self):
         return f"{self.dossier_id}: {self.received_on} → {self.finished_on or '…'}"
+
+
+class FiguresMonth(models.Model):
+    """Sums of the DossierFigures rows per agency, sector, procedure, channel, officer and month.
+
+    Written only by inserting: each action adds a row of differences (the dossier's new
+    contribution minus its old one), so actions never wait for each other on a shared sum, and
+    a background task folds the rows of one key into one (dossiers.statistics.compact_months).
+    A figure is always the SUM over every row of its key, compacted or not.
+
+    Flows count in the month of their own date (received, resolved by timeliness, returned,
+    refused, withdrawn, stopped). `open_at_end` / `overdue_at_end` count the finished dossiers
+    that were in progress (and past their promised due date) at the end of the month; dossiers
+    still open are read from their own rows (dossiers.statistics explains why). Ratings count
+    in the month they were given, under the rated dossier's agency, sector, ... officer.
+    """
+
+    COLUMNS = (
+        "received",
+        "resolved",
+        "resolved_early",
+        "resolved_on_time",
+        "resolved_late",
+        "returned",
+        "refused",
+        "withdrawn",
+        "stopped",
+        "open_at_end",
+        "overdue_at_end",
+        "ratings",
+        *(f"rating_{name}" for name in Rating.FIELDS),
+    )
+
+    agency = models.ForeignKey("procedures.Agency", on_delete=models.CASCADE, related_name="+")
+    sector = models.ForeignKey(
+        "procedures.Sector", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=10)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    received = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_early = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    resolved_late = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    open_at_end = models.IntegerField(default=0)
+    overdue_at_end = models.IntegerField(default=0)
+    # Ratings given in the month, and the sum of each indicator's scores (Rating.FIELDS).
+    ratings = models.IntegerField(default=0)
+    rating_total_time = models.IntegerField(default=0)
+    rating_agency_time = models.IntegerField(default=0)
+    rating_contacts = models.IntegerField(default=0)
+    rating_agencies_contacted = models.IntegerField(default=0)
+    rating_one_stop = models.IntegerField(default=0)
+    rating_publicity = models.IntegerField(default=0)
+    rating_feedback_handling = models.IntegerField(default=0)
+    rating_staff_attitude = models.IntegerField(default=0)
+    rating_online_service = models.IntegerField(default=0)
+    # False for a row of differences an action added, True for a key's folded sum.
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "agency"]),
+            models.Index(fields=["agency", "month"]),
+            models.Index(fields=["id"], condition=models.Q(folded=False), name="figures_unfolded"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.month:%Y-%m}"
 
 
 class MonthlyReport(models.Model):

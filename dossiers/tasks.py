@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from . import background, monthly_reports, notifications, reminders, uploads
+from . import background, monthly_reports, notifications, reminders, statistics, uploads
 from .lookup import guard
 from .models import DossierEvent, Notification, Slip
 from .printing import slips
@@ -230,6 +230,13 @@ def fan_out(kind, pairs):
 def forget_old_lookup_attempts():
     """Failed public lookups are kept 90 days for the admin, then forgotten."""
     return guard.forget_old_lookup_attempts()
+
+
+@shared_task(ignore_result=True)
+@background.periodic("statistics sums folded")
+def compact_statistics():
+    """Fold the leaders' monthly sums: each action added a row of differences."""
+    return f"{statistics.compact_months()} rows folded"
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -4,6 +4,7 @@ nine indicators, each 0, 1 or 2)."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .. import statistics
 from ..models import Rating
 from ..services import ActionRefused
 from ..workflow import Status
@@ -39,8 +40,10 @@ def rate(dossier, scores, comment="", channel=Rating.Channel.ACCOUNT):
         raise ActionRefused(_("This dossier has already been rated. Thank you."))
     try:
         with transaction.atomic():
-            return Rating.objects.create(
+            rating = Rating.objects.create(
                 dossier=dossier, comment=(comment or "").strip(), channel=channel, **scores
             )
+            statistics.add_rating(rating)
+            return rating
     except IntegrityError:  # rated meanwhile, from another tab or the other channel
         raise ActionRefused(_("This dossier has already been rated. Thank you.")) from None

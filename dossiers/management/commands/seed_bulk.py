@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dossiers import deadlines
+from dossiers import deadlines, statistics
 from dossiers.models import Dossier, DossierEvent, DossierFigures, Rating
 from myphong import roles
 from myphong.models import Profile
@@ -104,8 +104,13 @@ class Command(BaseCommand):
                 rating_id = self._ratings(rng, rows, rating_id)
                 written += size
                 self.stdout.write(f"{written} dossiers ({clock.monotonic() - started:.0f} s)")
+        months = statistics.rebuild_months()
+        self.stdout.write(f"{months} monthly sums ({clock.monotonic() - started:.0f} s)")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE dossiers_dossier, dossiers_dossierfigures, dossiers_rating")
+            cursor.execute(
+                "ANALYZE dossiers_dossier, dossiers_dossierfigures, dossiers_figuresmonth,"
+                " dossiers_rating"
+            )
         self.stdout.write(f"seed_bulk: {dossiers} dossiers in {clock.monotonic() - started:.1f} s")
 
     def _cast(self, count):
