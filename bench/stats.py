@@ -8,7 +8,9 @@ export and the public page, on a database filled by `seed_bulk`.
 
 Each request goes through Django's test client (the whole view, template and middleware);
 the best of --repeat runs is printed, after one warm-up. "province" is a superuser's view of
-every agency; "commune" is one commune's leader.
+every agency; "commune" is one commune's leader. Then the upkeep of the monthly sums: the time
+an action spends on them (each of --changes dossiers gets a new officer, which moves all its
+sums and ratings) and folding the rows those changes added; both are rolled back.
 """
 
 import argparse
@@ -24,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=1000)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myphong.settings")
     import django
@@ -93,6 +96,7 @@ def main():
         connection,
         CaptureQueriesContext,
     )
+    upkeep(args.changes)
 
 
 def measure(client, path, params, label, repeat, connection, capture, warm=True):
@@ -108,6 +112,36 @@ def measure(client, path, params, label, repeat, connection, capture, warm=True)
         if best is None or elapsed < best:
             best, queries = elapsed, len(captured.captured_queries)
     print(f"{label:32} {best * 1000:8.0f} ms  {queries:3} queries")
+
+
+def upkeep(changes):
+    """Per-action cost of keeping the sums, and the fold after `changes` actions (rolled back)."""
+    from django.db import transaction
+
+    from dossiers import statistics
+    from dossiers.models import DossierFigures, FiguresMonth
+
+    rows = list(
+        DossierFigures.objects.order_by("?").values("dossier_id", *statistics.FIGURE_FIELDS)[
+            :changes
+        ]
+    )
+    officers = list(DossierFigures.objects.values_list("officer_id", flat=True).distinct()[:2])
+    with transaction.atomic():
+        started = time.perf_counter()
+        for row in rows:
+            dossier_id = row.pop("dossier_id")
+            other = officers[0] if row["officer_id"] != officers[0] else officers[1]
+            statistics.store(dossier_id, {**row, "officer_id": other})
+        per_change = (time.perf_counter() - started) / max(len(rows), 1)
+        added = FiguresMonth.objects.filter(folded=False).count()
+        started = time.perf_counter()
+        folded = statistics.compact_months()
+        fold = time.perf_counter() - started
+        transaction.set_rollback(True)
+    print(f"{'upkeep: one officer change':32} {per_change * 1000:8.2f} ms  ({len(rows)} changes)")
+    label = "upkeep: fold their rows"
+    print(f"{label:32} {fold * 1000:8.0f} ms  ({added} rows added, {folded} folded away)")
 
 
 if __name__ == "__main__":
