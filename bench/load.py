@@ -51,6 +51,7 @@ PREPARE = textwrap.dedent(
     django.setup()
     from django.test import Client
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
     from django.utils.crypto import get_random_string
     from dossiers.models import Dossier
     from procedures.models import Procedure
@@ -66,6 +67,11 @@ PREPARE = textwrap.dedent(
         dossier.intake_token = None
         clones.append(dossier)
     Dossier.objects.bulk_create(clones, batch_size=1000)
+    # The leaders' statistics read one figures row per dossier, which actions write: write the
+    # clones' rows too (a checkout older than those rows has nothing to write).
+    from dossiers import statistics
+    if hasattr(statistics, "rebuild"):
+        statistics.rebuild(Dossier.objects.filter(pk__in=[clone.pk for clone in clones]))
 
     def session(username, page):
         client = Client()
@@ -103,6 +109,7 @@ PREPARE = textwrap.dedent(
         "procedure": procedure.code,
         "intake": intake,
         "dossiers": Dossier.objects.count(),
+        "year": timezone.localdate().year,
     }))
     """
 )
@@ -318,6 +325,18 @@ def pages(data, folder, base):
             "staff",
             "/xu-ly/",
             write_script(folder, "queue", headers={"Cookie": leader["cookie"]}),
+        ),
+        (
+            "statistics month (leader)",
+            "staff",
+            "/xu-ly/thong-ke/",
+            write_script(folder, "statistics", headers={"Cookie": leader["cookie"]}),
+        ),
+        (
+            "statistics year (leader)",
+            "staff",
+            f"/xu-ly/thong-ke/?period=year&year={data['year']}",
+            write_script(folder, "statistics", headers={"Cookie": leader["cookie"]}),
         ),
     ]
 

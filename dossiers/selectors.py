@@ -97,6 +97,18 @@ SORTS = {
     "code": ("code", "pk"),
 }
 RUNNING = OPEN - CLOCK_STOPPED
+# A queue row shows the procedure's name and sector, never its long texts: not read.
+PROCEDURE_TEXTS = (
+    "steps",
+    "applicants",
+    "result",
+    "fee_note",
+    "shown_documents",
+    "conditions",
+    "legal_basis",
+    "note",
+    "search_text",
+)
 
 
 def _queue_conditions(user, now):
@@ -173,8 +185,10 @@ def work_queue(user, queue, filters=None, now=None):
     now = now or timezone.now()
     filters = filters or {}
     conditions, flags = _queue_conditions(user, now)
-    dossiers = visible_dossiers(user).select_related(
-        "procedure__sector", "assigned_to", "agency", "transferred_to"
+    dossiers = (
+        visible_dossiers(user)
+        .select_related("procedure__sector", "assigned_to", "agency", "transferred_to")
+        .defer(*(f"procedure__{name}" for name in PROCEDURE_TEXTS))
     )
     if conditions[queue] is not None:
         dossiers = dossiers.filter(conditions[queue])

@@ -71,9 +71,16 @@ def actor_name(user):
 
 
 def _record(dossier, action, actor, from_status, note="", data=None, at=None):
-    """Record the event. An event that issues a form (01-05) takes the form's number here, in the
-    action's transaction, so a rolled-back action gives its number back; the dossier's statistics
-    row is brought up to date in the same transaction (dossiers.statistics explains why there)."""
+    """Record the event, and bring the dossier's statistics row up to date in the same
+    transaction (dossiers.statistics explains why there)."""
+    event = _event(dossier, action, actor, from_status, note, data, at)
+    statistics.refresh(dossier, event)
+    return event
+
+
+def _event(dossier, action, actor, from_status, note="", data=None, at=None):
+    """Write the event. An event that issues a form (01-05) takes the form's number here, in the
+    action's transaction, so a rolled-back action gives its number back."""
     at = at or clock.now()
     data = dict(data or {})
     follow_up = FOLLOW_UPS.get(action)
@@ -81,7 +88,7 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         issuer = issuing_agency(dossier, follow_up.form)
         data["form_number"] = codes.next_form_number(issuer, follow_up.form, at)
         data["form_year"] = timezone.localdate(at).year
-    event = DossierEvent.objects.create(
+    return DossierEvent.objects.create(
         dossier=dossier,
         action=action,
         from_status=from_status or "",
@@ -92,8 +99,6 @@ def _record(dossier, action, actor, from_status, note="", data=None, at=None):
         note=note,
         data=data,
     )
-    statistics.refresh(dossier, event)
-    return event
 
 
 def issuing_agency(dossier, form):
@@ -148,15 +153,20 @@ def _authorize(dossier, user, action):
 def _move(dossier, to_status, action, actor, note="", data=None, at=None):
     """Change the status if the workflow table allows it, and record the event."""
     from_status = dossier.status
-    if not is_allowed(from_status, to_status):
+    _change_status(dossier, to_status)
+    dossier.save()
+    return _record(dossier, action, actor, from_status, note, data, at)
+
+
+def _change_status(dossier, to_status):
+    """Set the new status (and the version) if the workflow table allows it; not saved."""
+    if not is_allowed(dossier.status, to_status):
         raise ActionRefused(
             gettext_lazy("A dossier that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": Status(from_status).label, "to": Status(to_status).label}
+            % {"from": Status(dossier.status).label, "to": Status(to_status).label}
         )
     dossier.status = to_status
     dossier.version += 1
-    dossier.save()
-    return _record(dossier, action, actor, from_status, note, data, at)
 
 
 def _after_commit(dossier, event):
@@ -296,12 +306,12 @@ def accept(dossier, clerk, *, note="", expected_version=None):
             )
         _authorize(dossier, clerk, Event.ACCEPT)
         now = clock.now()
+        from_status = dossier.status
         _receive(dossier, clerk, now)
-        event = _move(
-            dossier, Status.RECEIVED, Event.ACCEPT, clerk, note, _due_data(dossier), at=now
-        )
-        _after_commit(dossier, event)
-        _forward_if_received_on_behalf(dossier, clerk, now)
+        _change_status(dossier, Status.RECEIVED)
+        dossier.save()
+        statistics.refresh(dossier)
+        _number_reception(dossier, clerk, from_status, note, now)
     return dossier
 
 
@@ -311,7 +321,8 @@ def _forward_if_received_on_behalf(dossier, clerk, now):
     if not permissions.received_on_behalf(dossier):
         return None
     competent = dossier.procedure.agency
-    return _record(
+    # Not _record: forwarding changes nothing the statistics row holds.
+    return _event(
         dossier,
         Event.FORWARD,
         clerk,
@@ -322,11 +333,31 @@ def _forward_if_received_on_behalf(dossier, clerk, now):
 
 
 def _receive(dossier, clerk, now):
-    dossier.code = codes.issue_code(dossier.agency, now)
-    dossier.register_number = codes.next_form_number(dossier.agency, FORM_REGISTER, now)
+    """Received now: the receipt time and the due time (the numbers come last:
+    `_number_reception`)."""
     dossier.received_at = now
     dossier.received_by = clerk
     _start_clock(dossier, now)
+
+
+def _number_reception(dossier, clerk, from_status, note, now):
+    """Last in a reception's transaction: the code, the register row (Form 07) and the receipt's
+    number (Form 01, on the ACCEPT event), then the forward of a dossier received on behalf.
+
+    Each number is the next of a counter row that stays locked until the commit (dossiers.codes):
+    every other reception of the agency waits for it meanwhile. So everything else is written
+    before, and after the numbers only the dossier's update and the events remain. A rollback
+    still gives every number back: no gaps.
+    """
+    dossier.code = codes.issue_code(dossier.agency, now)
+    dossier.register_number = codes.next_form_number(dossier.agency, FORM_REGISTER, now)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        code=dossier.code, register_number=dossier.register_number
+    )
+    event = _event(dossier, Event.ACCEPT, clerk, from_status, note, _due_data(dossier), now)
+    _after_commit(dossier, event)
+    _forward_if_received_on_behalf(dossier, clerk, now)
+    return event
 
 
 def _due_data(dossier):
@@ -361,10 +392,6 @@ def register_at_counter(
     if channel == Dossier.Channel.POST and not procedure.accepts_post:
         raise ActionRefused(gettext_lazy("This procedure does not accept dossiers by post."))
     delivery_address = check_result_delivery(procedure, result_delivery, delivery_address)
-    if token is not None:
-        existing = Dossier.objects.filter(intake_token=token).first()
-        if existing is not None:
-            return existing
     if roles.lacks_agency(clerk):
         raise ActionRefused(
             gettext_lazy(
@@ -394,6 +421,8 @@ def register_at_counter(
                 submitted_at=now,
             )
             _receive(dossier, clerk, now)
+            # A second Save of the same form (same token) stops here, on the unique token,
+            # before taking any number: the first dossier is returned below.
             dossier.save()
             DossierPaper.objects.bulk_create(
                 DossierPaper(
@@ -408,9 +437,8 @@ def register_at_counter(
                 for order, p in enumerate(papers, start=1)
             )
             _store_scans(dossier, scans, clerk, Attachment.Kind.APPLICATION)
-            event = _record(dossier, Event.ACCEPT, clerk, "", data=_due_data(dossier), at=now)
-            _after_commit(dossier, event)
-            _forward_if_received_on_behalf(dossier, clerk, now)
+            statistics.refresh(dossier)
+            _number_reception(dossier, clerk, "", "", now)
     except IntegrityError:
         existing = Dossier.objects.filter(intake_token=token).first() if token else None
         if existing is None:

@@ -61,16 +61,23 @@ def queue(request):
     user = request.user
     now = timezone.now()
     visible = visible_dossiers(user)
-    procedures = Procedure.objects.filter(
-        Exists(visible.filter(procedure=OuterRef("pk")))
-    ).order_by("name")
+    # The choices show "code name" only: the procedures' long texts are not read.
+    procedures = (
+        Procedure.objects.filter(Exists(visible.filter(procedure=OuterRef("pk"))))
+        .only("pk", "code", "name")
+        .order_by("name")
+    )
     form = QueueFilterForm(request.GET, procedures=procedures)
     form.is_valid()  # a wrong value drops that filter only (its error is shown), never a 500
     filters = form.cleaned_data
     counts = queue_counts(user, now)
     name = filters.get("hang") or _default_queue(user, counts)
     dossiers = work_queue(user, name, filters, now=now)
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(dossiers, PAGE_SIZE)
+    if not any(value for key, value in filters.items() if key not in ("hang", "sort")):
+        # Unfiltered, the list is the tab's queue: its count is known, no second COUNT.
+        paginator.count = counts[name]
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("hang", None)

@@ -644,6 +644,32 @@ def test_queue_pages_issue_the_same_queries_for_5_and_60_dossiers(
     assert many <= 15
 
 
+def test_the_leaders_unfiltered_queue_counts_its_dossiers_once_on_every_page(
+    english, procedure, clerk, leader
+):
+    """The tabs' one aggregate gives the list's total too: no second COUNT for the pages."""
+    as_user(english, leader)
+    url = reverse("dossiers:office_queue")
+    for number in range(3):
+        receive(procedure, clerk, f"Người nộp {number}")
+    few = queries_of(english, url)
+    for number in range(3, 30):
+        receive(procedure, clerk, f"Người nộp {number}")
+    with CaptureQueriesContext(connection) as context:
+        response = english.get(url)
+    assert response.context["queue"] == "unassigned"
+    assert response.context["page"].paginator.count == 30
+    assert "Page 1 of 2" in response.text
+    statements = [query["sql"] for query in context.captured_queries]
+    assert len(statements) == few
+    assert sum("COUNT(" in sql for sql in statements) == 1
+    second = english.get(url, {"page": 2})
+    assert len(second.context["page"].object_list) == 5
+    # Filtered, the list is a part of the tab: it is counted on its own.
+    filtered = english.get(url, {"q": "nguoi nop 1"})
+    assert filtered.context["page"].paginator.count == 11  # 1 and 10-19
+
+
 def test_the_dossier_page_issues_the_same_queries_for_a_short_and_a_long_history(
     client, procedure, clerk, leader, specialist, other_specialist
 ):
