@@ -63,7 +63,7 @@ from datetime import date, datetime, time, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Count,
     DateField,
@@ -973,12 +973,13 @@ def _grouping_sets(queryset, keys, columns):
     """Rows of `queryset` summed (or counted, when `columns` is empty) by `keys` alone and by
     `keys` with each field of GROUPS: dicts with the keys, "group" ("all" or the field), "value"
     (the field's value) and the sums (or "count")."""
-    sql, params = queryset.query.sql_with_params()
+    # The queryset's database: inside myphong.routers.reading_reports() that is the replica.
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     names = tuple(GROUPS)
     listed = ", ".join(keys)
     sets = ", ".join([f"({listed})", *(f"({listed}, {name})" for name in names)])
     summed = ", ".join(f"SUM({column})" for column in columns) or "COUNT(*)"
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(
             f"SELECT GROUPING({', '.join(names)}), {', '.join(names)}, {listed}, {summed} "  # noqa: S608
             f"FROM ({sql}) AS rows GROUP BY GROUPING SETS ({sets})",

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from myphong import roles
 from myphong.pagecache import public_page
+from myphong.routers import reading_reports
 
 from .. import deadlines, statistics
 from ..forms.statistics import StatisticsForm
@@ -123,7 +124,8 @@ def statistics_page(request):
         return render(request, "dossiers/statistics/page.html", context)
     start, end = form.cleaned_data["bounds"]
     agency = form.reported_agency()
-    report = statistics.report(form.scope(), start, end, agency=agency)
+    with reading_reports():  # from the replica, when the deployment has one
+        report = statistics.report(form.scope(), start, end, agency=agency)
     download = request.GET.get("tai")
     name = f"thong-ke-{start:%Y%m%d}-{end:%Y%m%d}"
     if download == "xlsx":
@@ -191,7 +193,8 @@ PUBLIC_CACHE_SECONDS = 5 * 60
 def public_statistics(request):
     """Công khai: this year's received and on-time share per agency, sector and procedure."""
     today = timezone.localdate(timezone=deadlines.TZ)
-    agencies = statistics.public_figures(today.year, today)
+    with reading_reports():
+        agencies = statistics.public_figures(today.year, today)
     return render(
         request,
         "dossiers/statistics/public.html",
