@@ -403,8 +403,7 @@ def ratings_of(dossier_ids):
         "dossier_id", "created_at", *Rating.FIELDS
     )
     for row in rows:
-        scores = {name: row[name] for name in Rating.FIELDS}
-        ratings[row["dossier_id"]].append((local_date(row["created_at"]), scores))
+        ratings[row["dossier_id"]].append(_given(row))
     return ratings
 
 
@@ -430,10 +429,11 @@ def difference(new, old, into=None):
     return into
 
 
-def _month_rows(sums, folded=False):
+def month_rows(sums, folded=False, model=FiguresMonth):
+    """The rows of `model` (FiguresMonth, or its historical model) that write `sums`."""
     for key, columns in sums.items():
         if any(columns.values()):
-            yield FiguresMonth(
+            yield model(
                 **dict(zip(MONTH_KEY, key, strict=True)),
                 **{column: count for column, count in columns.items() if count},
                 folded=folded,
@@ -443,7 +443,7 @@ def _month_rows(sums, folded=False):
 def add_to_months(sums):
     """Insert the differences `sums` (from `difference`) as new rows: inserting never waits for
     another action's transaction, as updating a shared row would."""
-    FiguresMonth.objects.bulk_create(_month_rows(sums), batch_size=1000)
+    FiguresMonth.objects.bulk_create(month_rows(sums), batch_size=1000)
 
 
 def rebuild_months(agencies=None):
@@ -461,21 +461,39 @@ def rebuild_months(agencies=None):
             table = connection.ops.quote_name(FiguresMonth._meta.db_table)
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         months.delete()
-        sums = {}
-        for values in rows.values(*FIGURE_FIELDS).iterator(chunk_size=REBUILD_BATCH):
-            for key, columns in contributions(values).items():
-                sums.setdefault(key, Counter()).update(columns)
         rated = Rating.objects.filter(dossier__figures__in=rows).values(
-            *(f"dossier__figures__{name}" for name in FIGURE_FIELDS), "created_at", *Rating.FIELDS
+            *RATED_FIELDS, "created_at", *Rating.FIELDS
         )
-        for row in rated.iterator(chunk_size=REBUILD_BATCH):
-            values = {name: row[f"dossier__figures__{name}"] for name in FIGURE_FIELDS}
-            scores = {name: row[name] for name in Rating.FIELDS}
-            given = [(local_date(row["created_at"]), scores)]
-            for key, columns in rating_contributions(values, given).items():
-                sums.setdefault(key, Counter()).update(columns)
-        FiguresMonth.objects.bulk_create(_month_rows(sums, folded=True), batch_size=5000)
+        sums = sum_rows(
+            rows.values(*FIGURE_FIELDS).iterator(chunk_size=REBUILD_BATCH),
+            rated.iterator(chunk_size=REBUILD_BATCH),
+        )
+        FiguresMonth.objects.bulk_create(month_rows(sums, folded=True), batch_size=5000)
     return len(sums)
+
+
+# A rating row's dossier's figures, as `sum_rows` reads them.
+RATED_FIELDS = tuple(f"dossier__figures__{name}" for name in FIGURE_FIELDS)
+
+
+def sum_rows(rows, rated, indicators=Rating.FIELDS):
+    """The monthly sums of DossierFigures `rows` (dicts of FIGURE_FIELDS) and of the ratings
+    `rated` (dicts of RATED_FIELDS, "created_at" and the `indicators`): {key: Counter}.
+    rebuild_months and migration 0013 (on the historical models) both write these."""
+    sums = {}
+    for values in rows:
+        for key, columns in contributions(values).items():
+            sums.setdefault(key, Counter()).update(columns)
+    for row in rated:
+        values = {name: row[field] for name, field in zip(FIGURE_FIELDS, RATED_FIELDS, strict=True)}
+        for key, columns in rating_contributions(values, [_given(row, indicators)]).items():
+            sums.setdefault(key, Counter()).update(columns)
+    return sums
+
+
+def _given(row, indicators=Rating.FIELDS):
+    """(day given, {indicator: score}) of a rating row, as `contributions` takes ratings."""
+    return local_date(row["created_at"]), {name: row[name] for name in indicators}
 
 
 def compact_months():
@@ -751,8 +769,7 @@ def report(scope, start, end, agency=None):
         satisfaction=ratings.indicators(),
     )
     for key, attribute in GROUPS.items():
-        rated = ratings.values(key)
-        setattr(result, attribute, _table(key, set(counted[key]) | rated, counted[key], ratings))
+        setattr(result, attribute, _table(key, counted[key], ratings))
     result.by_month = []
     for first, last in months_of(start, end):
         figures = with_rates(counted["month"][first])
@@ -771,10 +788,11 @@ def _counted():
     return defaultdict(lambda: defaultdict(_no_counts))
 
 
-def _table(key, values, counted, ratings):
+def _table(key, counted, ratings):
     """One row per value of `key` with something counted or rated, labelled and in order."""
-    labels = _labels(key, {value for value in values if value is not None})
     rated = ratings.values(key)
+    values = set(counted) | rated
+    labels = _labels(key, {value for value in values if value is not None})
     result = []
     for value in values:
         figures = with_rates(dict(counted.get(value) or _no_counts()))

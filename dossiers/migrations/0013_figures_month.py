@@ -8,46 +8,23 @@ from django.db import migrations, models
 def sum_existing_rows(apps, schema_editor):
     """The monthly sums of the rows and ratings already there (statistics.rebuild_months's
     rules, on the historical models)."""
-    from collections import Counter
-
-    from dossiers.statistics import (
-        FIGURE_FIELDS,
-        MONTH_KEY,
-        contributions,
-        local_date,
-        rating_contributions,
-    )
+    from dossiers.statistics import FIGURE_FIELDS, RATED_FIELDS, month_rows, sum_rows
 
     figures = apps.get_model("dossiers", "DossierFigures")
     ratings = apps.get_model("dossiers", "Rating")
-    months = apps.get_model("dossiers", "FiguresMonth")
     indicators = [
         field.name
         for field in ratings._meta.concrete_fields
         if field.get_internal_type() == "PositiveSmallIntegerField"
     ]
-    sums = {}
-    for values in figures.objects.values(*FIGURE_FIELDS).iterator(chunk_size=5000):
-        for key, columns in contributions(values).items():
-            sums.setdefault(key, Counter()).update(columns)
-    rated = ratings.objects.values(
-        *(f"dossier__figures__{name}" for name in FIGURE_FIELDS), "created_at", *indicators
+    rated = ratings.objects.filter(dossier__figures__isnull=False)
+    sums = sum_rows(
+        figures.objects.values(*FIGURE_FIELDS).iterator(chunk_size=5000),
+        rated.values(*RATED_FIELDS, "created_at", *indicators).iterator(chunk_size=5000),
+        indicators,
     )
-    for row in rated.iterator(chunk_size=5000):
-        if row["dossier__figures__agency_id"] is None:
-            continue
-        values = {name: row[f"dossier__figures__{name}"] for name in FIGURE_FIELDS}
-        given = [(local_date(row["created_at"]), {name: row[name] for name in indicators})]
-        for key, columns in rating_contributions(values, given).items():
-            sums.setdefault(key, Counter()).update(columns)
-    months.objects.bulk_create(
-        (
-            months(**dict(zip(MONTH_KEY, key, strict=True)), **columns, folded=True)
-            for key, columns in sums.items()
-            if any(columns.values())
-        ),
-        batch_size=5000,
-    )
+    model = apps.get_model("dossiers", "FiguresMonth")
+    model.objects.bulk_create(month_rows(sums, folded=True, model=model), batch_size=5000)
 
 
 class Migration(migrations.Migration):

@@ -340,22 +340,7 @@ class Command(BaseCommand):
         )
         _copy(
             "dossiers_dossierfigures",
-            (
-                "dossier_id",
-                "agency_id",
-                "procedure_id",
-                "sector_id",
-                "channel",
-                "officer_id",
-                "received_on",
-                "due_on",
-                "finished_on",
-                "outcome",
-                "timeliness",
-                "returned_on",
-                "active_from",
-                "active_until",
-            ),
+            ("dossier_id", *statistics.FIGURE_FIELDS),
             (self._figures(r) for r in rows),
         )
 
@@ -364,13 +349,7 @@ class Command(BaseCommand):
             return instant.astimezone(deadlines.TZ).date() if instant else None
 
         received_on, promised = on(r["received"]), on(r["apology"] or r["due"])
-        outcome = {
-            "resolved": "resolved",
-            "returned": "resolved",
-            "rejected": "refused",
-            "withdrawn": "withdrawn",
-            "stopped": "stopped",
-        }.get(r["status"], "")
+        outcome = statistics.OUTCOMES.get(r["status"], "")
         finished_on = on(r["resolved"]) if outcome == "resolved" else on(r["ended"])
         timeliness = ""
         if outcome == "resolved":
