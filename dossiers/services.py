@@ -310,7 +310,6 @@ def accept(dossier, clerk, *, note="", expected_version=None):
         _receive(dossier, clerk, now)
         _change_status(dossier, Status.RECEIVED)
         dossier.save()
-        statistics.refresh(dossier)
         _number_reception(dossier, clerk, from_status, note, now)
     return dossier
 
@@ -341,14 +340,16 @@ def _receive(dossier, clerk, now):
 
 
 def _number_reception(dossier, clerk, from_status, note, now):
-    """Last in a reception's transaction: the code, the register row (Form 07) and the receipt's
-    number (Form 01, on the ACCEPT event), then the forward of a dossier received on behalf.
+    """Last in a reception's transaction (the dossier is saved): its statistics row, then the
+    code, the register row (Form 07) and the receipt's number (Form 01, on the ACCEPT event),
+    then the forward of a dossier received on behalf.
 
     Each number is the next of a counter row that stays locked until the commit (dossiers.codes):
     every other reception of the agency waits for it meanwhile. So everything else is written
     before, and after the numbers only the dossier's update and the events remain. A rollback
     still gives every number back: no gaps.
     """
+    statistics.refresh(dossier)
     dossier.code = codes.issue_code(dossier.agency, now)
     dossier.register_number = codes.next_form_number(dossier.agency, FORM_REGISTER, now)
     Dossier.objects.filter(pk=dossier.pk).update(
@@ -437,7 +438,6 @@ def register_at_counter(
                 for order, p in enumerate(papers, start=1)
             )
             _store_scans(dossier, scans, clerk, Attachment.Kind.APPLICATION)
-            statistics.refresh(dossier)
             _number_reception(dossier, clerk, "", "", now)
     except IntegrityError:
         existing = Dossier.objects.filter(intake_token=token).first() if token else None
