@@ -8,8 +8,12 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self):
+        from . import workcache
         from .calendar.store import calendar_exception_changed
         from .models import CalendarException
+
+        # Work queues and statistics kept in the cache know when their dossiers change.
+        workcache.connect_signals()
 
         # A saved or deleted exception invalidates the cached working calendars, in every process.
         post_save.connect(

@@ -218,6 +218,14 @@ class Dossier(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "applicant_name_folded"}
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        dossier = super().from_db(db, field_names, values)
+        # The agency it was transferred to when read: a transfer's end changes that agency's
+        # pages too (dossiers.workcache).
+        dossier._loaded_transferred_to_id = dossier.__dict__.get("transferred_to_id")
+        return dossier
+
     @property
     def reference(self):
         """What to call the dossier before it has a code."""

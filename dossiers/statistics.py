@@ -79,7 +79,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from . import deadlines
+from . import deadlines, workcache
 from .models import Dossier, DossierEvent, DossierFigures, FiguresMonth, Rating
 from .workflow import Status
 
@@ -469,6 +469,7 @@ def rebuild_months(agencies=None):
             rated.iterator(chunk_size=REBUILD_BATCH),
         )
         FiguresMonth.objects.bulk_create(month_rows(sums, folded=True), batch_size=5000)
+        workcache.changed_after_commit(agencies)
     return len(sums)
 
 

@@ -432,6 +432,9 @@ READYZ_MIN_FREE_MB = int(os.environ.get("READYZ_MIN_FREE_MB", "500"))
 # Public pages for anonymous visitors (myphong/pagecache.py) are kept this long at most; any
 # change to the catalogue or the working calendar drops them at once.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# The back office's work queues and leaders' statistics (dossiers/workcache.py) are kept this
+# long at most; any change to a dossier of the agency drops them at once.
+WORK_CACHE_SECONDS = int(os.environ.get("WORK_CACHE_SECONDS", "60"))
 # "json": one JSON line per request and per Celery task (myphong/logging.py); "text" otherwise.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 if LOG_FORMAT not in {"text", "json"}:

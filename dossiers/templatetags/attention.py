@@ -4,6 +4,9 @@ Counted with the digest's own queries (dossiers.reminders, counts only) and kept
 cache, so a page costs no extra query most of the time.
 """
 
+import contextlib
+import logging
+
 from django import template
 from django.core.cache import cache
 
@@ -12,6 +15,7 @@ from myphong import roles
 from .. import reminders
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
 
@@ -26,9 +30,14 @@ def attention_count(user):
     if not roles.has_role(user, *roles.STAFF):
         return None
     key = cache_key(user)
-    count = cache.get(key)
+    try:
+        count = cache.get(key)
+    except Exception:  # Redis down: counted now; the page is worth more than the badge's cache
+        logger.warning("attention badge: cache unavailable", exc_info=True)
+        count = None
     if count is None:
         lists = reminders.attention_for(user, with_rows=False)
         count = lists.total if lists is not None else 0
-        cache.set(key, count, CACHE_SECONDS)
+        with contextlib.suppress(Exception):  # Redis down: logged by the read above
+            cache.set(key, count, CACHE_SECONDS)
     return count

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from myphong import roles
 from procedures.models import Procedure
 
-from .. import deadlines, permissions, services
+from .. import deadlines, permissions, services, workcache
 from ..forms.office import FORMS, QueueFilterForm, action_form
 from ..printing.slips import issued_forms
 from ..printing.wording import apology_advice, time_left
@@ -57,7 +58,18 @@ def _default_queue(user, counts):
 @require_GET
 @staff_only
 def queue(request):
-    """One queue, filtered, sorted and paginated, with the count of every queue on its tab."""
+    """One queue, filtered, sorted and paginated, with the count of every queue on its tab;
+    its body from the cache while the agency's dossiers do not change (dossiers.workcache)."""
+    agency_id = permissions.user_agency_id(request.user)
+    kept = workcache.kept(request, "queue", agency_id, lambda: _queue_body(request))
+    return render(
+        request,
+        "dossiers/office/queue.html",
+        {"queue_label": kept["queue_label"], "body": kept["body"]},
+    )
+
+
+def _queue_body(request):
     user = request.user
     now = timezone.now()
     visible = visible_dossiers(user)
@@ -81,9 +93,8 @@ def queue(request):
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("hang", None)
-    return render(
-        request,
-        "dossiers/office/queue.html",
+    body = render_to_string(
+        "dossiers/office/_queue_body.html",
         {
             "form": form,
             "queue": name,
@@ -95,7 +106,10 @@ def queue(request):
             "filters_query": query.urlencode(),
             "filtered": any(value for key, value in filters.items() if key != "hang"),
         },
+        request,
     )
+    # The body stays a SafeString in the cache (pickled with its class).
+    return {"queue_label": str(QUEUE_LABELS[name]), "body": body}
 
 
 def _visible_dossier(user, pk):
