@@ -25,8 +25,8 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak never grows for weeks.
-max_requests = 100_000
-max_requests_jitter = 10_000
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 # The application logs one JSON line per request itself (LOG_FORMAT=json); gunicorn's access
 # log would say it twice.
 accesslog = None

@@ -19,7 +19,10 @@ What it does, on this machine only (every target is 127.0.0.1):
    for the flood, the change from the same page without it (median of the rounds' pairs).
 
 Aims (issue 14): public pages at least 0.5 × /healthz with p99 under 200 ms; staff pages p99
-under 300 ms; no errors; and the flood leaves the other pages within 10 % of normal. The lookup
+under 300 ms; no errors; and the flood leaves the other pages within 10 % of normal. The work
+queue and the statistics are served from dossiers.workcache while nothing changes, as a reload
+is; the "uncached" rows give each request a new address, so each is computed (the first visit
+after a change), for information. The lookup
 POST is padded to LOOKUP_MIN_SECONDS (0.4 s) on purpose: its p50 is that, by design. While the
 flood runs this address is locked out of lookups (as any flooding address is), so the lookup
 POST is not measured then.
@@ -145,6 +148,22 @@ end
 """
 
 
+# Every request a new address (an ignored parameter): the page is computed each time, never
+# served from dossiers.workcache — what the first visit after a change costs.
+WRK_UNCACHED = """
+local counter = 0
+setup = function(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", PATH .. string.format("&_=%d-%d-%d", os.time(), id, n))
+end
+"""
+
+
 def lua_string(text):
     return json.dumps(text, ensure_ascii=True)  # a JSON string literal is a valid Lua one
 
@@ -229,7 +248,9 @@ def stop(process):
             process.wait()
 
 
-def write_script(folder, name, path=None, body=None, headers=None, with_token=False):
+def write_script(
+    folder, name, path=None, body=None, headers=None, with_token=False, uncached=False
+):
     script = Path(folder) / f"{name}.lua"
     text = WRK_REPORT
     if headers:
@@ -237,6 +258,8 @@ def write_script(folder, name, path=None, body=None, headers=None, with_token=Fa
             f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()
         )
         text = lines + "\n" + text
+    if uncached:
+        text += WRK_UNCACHED.replace("PATH", lua_string(path))
     if body is not None:
         text += (
             WRK_POST.replace("BODY", lua_string(body))
@@ -327,6 +350,18 @@ def pages(data, folder, base):
             write_script(folder, "queue", headers={"Cookie": leader["cookie"]}),
         ),
         (
+            "work queue, uncached",
+            "uncached",
+            "/xu-ly/?hang=all",
+            write_script(
+                folder,
+                "queue-uncached",
+                "/xu-ly/?hang=all",
+                headers={"Cookie": leader["cookie"]},
+                uncached=True,
+            ),
+        ),
+        (
             "statistics month (leader)",
             "staff",
             "/xu-ly/thong-ke/",
@@ -337,6 +372,18 @@ def pages(data, folder, base):
             "staff",
             f"/xu-ly/thong-ke/?period=year&year={data['year']}",
             write_script(folder, "statistics", headers={"Cookie": leader["cookie"]}),
+        ),
+        (
+            "statistics year, uncached",
+            "uncached",
+            f"/xu-ly/thong-ke/?period=year&year={data['year']}",
+            write_script(
+                folder,
+                "statistics-uncached",
+                f"/xu-ly/thong-ke/?period=year&year={data['year']}",
+                headers={"Cookie": leader["cookie"]},
+                uncached=True,
+            ),
         ),
     ]
 

@@ -2,33 +2,37 @@
 
 A work queue (tab counts, filters, 25 rows) and a leader's statistics (tables, charts, a link
 behind every number) cost 30–60 ms of Python each; a clerk reloads the queue all day, and a
-province's leaders open the same month. What their HTML shows depends on:
+province's leaders open the same month. `kept_page` keeps them. What their HTML shows depends on:
 
 - **the agency's dossiers**: every agency has a *version* (the time, ns, of its last change),
-  set after the commit of any save of a dossier it sees (its receiving agency, its procedure's
-  agency, an agency it is or was transferred to), of an event of one, or of a rating
+  set when a dossier it sees (its receiving agency, its procedure's agency, an agency it is or
+  was transferred to), an event of one or a rating is saved, and again after the commit
   (`connect_signals`); bulk writes (history import, seed) call `changed` themselves. A view of
   several agencies (a province) reads the version of all (`ALL`), which every change sets;
 - **the catalogue and the calendar**: `myphong.pagecache`'s version, which their edits set;
-- **the clock**: what is due soon or overdue moves with time, so an entry lives
-  `WORK_CACHE_SECONDS` (60) at most;
+- **the clock**: what is due soon or overdue moves with time, so an entry older than
+  `WORK_CACHE_SECONDS` (60) is computed again (by one request; the others get the old one
+  for those few moments);
 - **who asks, in which language, with which address** (path and query): all in the key, so one
-  user never gets another's page (two clerks of one agency see different "Mine" tabs), and a
-  user whose roles change sees it within the minute.
+  user never gets another's page (two clerks of one agency see different "Mine" tabs). The
+  role check runs before the cache: a user who lost a role is refused at once.
 
 `WORK_CACHE_SECONDS=0` turns it off.
 
-Only the page's body is kept: the frame (menu, messages, the logout form's CSRF token) is
-rendered for each request. Redis down: the page is computed as if nothing were cached.
+The whole page is kept, with a placeholder for each visitor's CSRF token; a page with a message
+waiting (after a form) is computed. Redis down: the page is computed as if nothing were cached.
 """
 
+import functools
 import hashlib
 import logging
 import time
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from myphong import pagecache
@@ -63,9 +67,30 @@ def changed_after_commit(agency_ids):
 
         agency_ids = Agency.objects.values_list("pk", flat=True)
     agency_ids = frozenset(agency_ids)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        changed(agency_ids)
+        return
+    # An action saves its dossier and events several times in one atomic block: once is enough.
+    # (A rolled back block drops its callbacks, and with them this memory; a block inside a
+    # longer transaction — a test's — sets the version again, so it reads its own change.)
+    here = set(connection.savepoint_ids)
+    for savepoints, callback, _robust in connection.run_on_commit:
+        mine = savepoints == here and isinstance(callback, _Changed)
+        if mine and agency_ids <= callback.agency_ids:
+            return
     changed(agency_ids)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: changed(agency_ids), robust=True)
+    transaction.on_commit(_Changed(agency_ids), robust=True)
+
+
+class _Changed:
+    """The on-commit callback of `changed_after_commit`, which it recognises."""
+
+    def __init__(self, agency_ids):
+        self.agency_ids = agency_ids
+
+    def __call__(self):
+        changed(self.agency_ids)
 
 
 def _dossier_agencies(dossier):
@@ -124,26 +149,75 @@ def _versions(agency_id):
     return found[key], catalogue
 
 
-def kept(request, name, agency_id, build):
-    """`build()`'s value (picklable: the body's HTML and a few words) for this request, from the
-    cache while nothing it shows changed (see the module docstring)."""
-    if not settings.WORK_CACHE_SECONDS:
-        return build()
-    try:
-        data, catalogue = _versions(agency_id)
-    except Exception:
-        logger.warning("workcache: cache unavailable, %s computed", name, exc_info=True)
-        return build()
+def kept_page(name, agency_of):
+    """View decorator (inside the role check): the page's HTML from the cache while nothing it
+    shows changed (see the module docstring). `agency_of(request)` names the agency whose
+    version it follows, or None for a view of several agencies.
+
+    Only a GET answered 200 with HTML is kept, never one with a message waiting; each visitor
+    gets their own CSRF token in the kept page's forms (myphong.pagecache). When an entry is
+    older than WORK_CACHE_SECONDS, one request computes it again while the others are served
+    the old one meanwhile, so fifty leaders opening one month cost one computation, not fifty.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _keepable(request):
+                return view(request, *args, **kwargs)
+            try:
+                key = _page_key(request, name, agency_of(request))
+                entry = cache.get(key)
+            except Exception:
+                logger.warning("workcache: cache unavailable, %s computed", name, exc_info=True)
+                return view(request, *args, **kwargs)
+            now = time.time()
+            if entry is None or (entry["fresh_until"] <= now and _renewing(key)):
+                response = view(request, *args, **kwargs)
+                if not _keepable_response(response):
+                    return response
+                entry = {
+                    "content": pagecache.without_token(response.content),
+                    "content_type": response["Content-Type"],
+                    "fresh_until": now + settings.WORK_CACHE_SECONDS,
+                }
+                try:
+                    cache.set(key, entry, settings.WORK_CACHE_SECONDS * 2)
+                    cache.delete(f"{key}:renewing")
+                except Exception:
+                    logger.warning("workcache: could not keep %s", name, exc_info=True)
+            content = pagecache.with_token(request, entry["content"])
+            return HttpResponse(content, content_type=entry["content_type"])
+
+        return wrapped
+
+    return decorate
+
+
+def _keepable(request):
+    if not settings.WORK_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
+        return False
+    # len() reads the waiting messages without marking them shown.
+    return request.user.is_authenticated and len(get_messages(request)) == 0
+
+
+def _keepable_response(response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+def _page_key(request, name, agency_id):
+    data, catalogue = _versions(agency_id)
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    key = f"workcache:{name}:{data}:{catalogue}:{get_language()}:{request.user.pk}:{address}"
+    return f"workcache:{name}:{data}:{catalogue}:{get_language()}:{request.user.pk}:{address}"
+
+
+def _renewing(key):
+    """True for the one request that computes an old entry again (for 30 s at most)."""
     try:
-        value = cache.get(key)
+        return cache.add(f"{key}:renewing", 1, 30)
     except Exception:
-        value = None
-    if value is None:
-        value = build()
-        try:
-            cache.set(key, value, settings.WORK_CACHE_SECONDS)
-        except Exception:
-            logger.warning("workcache: could not keep %s", name, exc_info=True)
-    return value
+        return True

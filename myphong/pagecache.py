@@ -88,9 +88,21 @@ def _key(request, version):
     return f"pagecache:{version}:{get_language()}:{address}"
 
 
+def without_token(content):
+    """A page's bytes with a placeholder where each CSRF token was."""
+    return CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", content)
+
+
+def with_token(request, content):
+    """Kept bytes with this visitor's CSRF token in each placeholder."""
+    if CSRF_PLACEHOLDER in content:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    return content
+
+
 def _freeze(response, version):
     """What the cache keeps of a fresh answer: its bytes with a placeholder for the token."""
-    content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+    content = without_token(response.content)
     return {
         "content": content,
         "content_type": response["Content-Type"],
@@ -103,7 +115,7 @@ def _serve(request, entry):
     csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
     content = entry["content"]
     if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+        content = with_token(request, content)
         csrf_cookie = request.META.get("CSRF_COOKIE", csrf_cookie)
     cookie_digest = hashlib.sha256(csrf_cookie.encode()).hexdigest()[:8]
     etag = f'"{entry["digest"]}-{cookie_digest}"'

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,19 +56,9 @@ def _default_queue(user, counts):
 
 @require_GET
 @staff_only
+@workcache.kept_page("queue", lambda request: permissions.user_agency_id(request.user))
 def queue(request):
-    """One queue, filtered, sorted and paginated, with the count of every queue on its tab;
-    its body from the cache while the agency's dossiers do not change (dossiers.workcache)."""
-    agency_id = permissions.user_agency_id(request.user)
-    kept = workcache.kept(request, "queue", agency_id, lambda: _queue_body(request))
-    return render(
-        request,
-        "dossiers/office/queue.html",
-        {"queue_label": kept["queue_label"], "body": kept["body"]},
-    )
-
-
-def _queue_body(request):
+    """One queue, filtered, sorted and paginated, with the count of every queue on its tab."""
     user = request.user
     now = timezone.now()
     visible = visible_dossiers(user)
@@ -93,8 +82,9 @@ def _queue_body(request):
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("hang", None)
-    body = render_to_string(
-        "dossiers/office/_queue_body.html",
+    return render(
+        request,
+        "dossiers/office/queue.html",
         {
             "form": form,
             "queue": name,
@@ -106,10 +96,7 @@ def _queue_body(request):
             "filters_query": query.urlencode(),
             "filtered": any(value for key, value in filters.items() if key != "hang"),
         },
-        request,
     )
-    # The body stays a SafeString in the cache (pickled with its class).
-    return {"queue_label": str(QUEUE_LABELS[name]), "body": body}
 
 
 def _visible_dossier(user, pk):

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -113,74 +112,55 @@ def _tables(form, report):
     }
 
 
+def _one_agency(request):
+    """The agency whose version the page follows: a commune leader's own, else None (all)."""
+    agencies = visible_agencies(request.user)
+    return agencies[0] if agencies is not None and len(agencies) == 1 else None
+
+
 @require_GET
 @leaders_only
+@workcache.kept_page("statistics", _one_agency)
 def statistics_page(request):
-    """The figures of a period; their page's body from the cache while the agencies' dossiers do
-    not change (dossiers.workcache), XLSX and PDF computed each time."""
-    if request.GET.get("tai") in ("xlsx", "pdf"):
-        return _statistics_download(request)
-    agencies = visible_agencies(request.user)
-    agency_id = agencies[0] if agencies is not None and len(agencies) == 1 else None
-    body = workcache.kept(request, "statistics", agency_id, lambda: _statistics_body(request))
-    return render(request, "dossiers/statistics/page.html", {"body": body})
-
-
-def _report(form):
-    start, end = form.cleaned_data["bounds"]
-    with reading_reports():  # from the replica, when the deployment has one
-        return statistics.report(form.scope(), start, end, agency=form.reported_agency())
-
-
-def _statistics_download(request):
     form = StatisticsForm(request.GET, request.user)
-    if form.agencies == () or not form.is_valid():
-        return _render_body(request, form)
-    report = _report(form)
-    name = f"thong-ke-{report.start:%Y%m%d}-{report.end:%Y%m%d}"
-    if request.GET["tai"] == "xlsx":
+    context = {"form": form, "report": None, "may_choose_agency": "agency" in form.fields}
+    if form.agencies == ():
+        context["no_agency"] = True
+        return render(request, "dossiers/statistics/page.html", context)
+    if not form.is_valid():
+        return render(request, "dossiers/statistics/page.html", context)
+    start, end = form.cleaned_data["bounds"]
+    agency = form.reported_agency()
+    with reading_reports():  # from the replica, when the deployment has one
+        report = statistics.report(form.scope(), start, end, agency=agency)
+    download = request.GET.get("tai")
+    name = f"thong-ke-{start:%Y%m%d}-{end:%Y%m%d}"
+    if download == "xlsx":
         return _file(
             statistics_export.report_xlsx(report),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{name}.xlsx",
         )
-    return _pdf(statistics_export.report_pdf(report), f"{name}.pdf", "attachment")
-
-
-def _render_body(request, form):
-    body = _statistics_body(request, form)
-    return render(request, "dossiers/statistics/page.html", {"body": body})
-
-
-def _statistics_body(request, form=None):
-    form = form or StatisticsForm(request.GET, request.user)
-    context = {"form": form, "report": None, "may_choose_agency": "agency" in form.fields}
-    if form.agencies == ():
-        context["no_agency"] = True
-    elif form.is_valid():
-        context.update(_figures(form, _report(form)))
-    return render_to_string("dossiers/statistics/_page_body.html", context, request)
-
-
-def _figures(form, report):
-    start, end = report.start, report.end
+    if download == "pdf":
+        return _pdf(statistics_export.report_pdf(report), f"{name}.pdf", "attachment")
     totals = report.totals
-    return {
-        "report": report,
-        "agency": report.agency,
-        "totals": [
+    context.update(
+        report=report,
+        agency=agency,
+        totals=[
             (key, statistics_export.LABELS[key], totals[key], _link(form, key, start, end))
             for key in statistics.COUNT_KEYS
         ],
-        "rates": [
+        rates=[
             (statistics_export.LABELS[key], shown(key, totals[key]))
             for key in statistics.RATE_KEYS + statistics.RATING_KEYS
         ],
-        "headers": [statistics_export.SHORT_LABELS[key] for key in TABLE_KEYS],
-        "tables": _tables(form, report),
-        "charts": statistics_charts.charts(report),
-        "download_query": urlencode(form.query()),
-    }
+        headers=[statistics_export.SHORT_LABELS[key] for key in TABLE_KEYS],
+        tables=_tables(form, report),
+        charts=statistics_charts.charts(report),
+        download_query=urlencode(form.query()),
+    )
+    return render(request, "dossiers/statistics/page.html", context)
 
 
 @require_GET

@@ -1,11 +1,18 @@
 """The work queue and the leaders' statistics kept in the cache (dossiers.workcache): served
 again while nothing they show changed, never to another user, dropped by any change."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import _does_token_match, get_token
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
@@ -138,10 +145,14 @@ def test_statistics_change_with_an_action_and_a_rating(client, procedure, clerk,
 def test_a_change_commits_a_new_version(django_capture_on_commit_callbacks, agency):
     """The version set at the save is set again at the commit: a page another request computed
     in between (from the data before the commit) is not served after it."""
+    other = AgencyFactory(code="000.00.99.H56", name="UBND xã Khác")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         workcache.changed_after_commit([agency.pk])
         during = cache.get(workcache.agency_key(agency.pk))
-    assert len(callbacks) == 1
+        workcache.changed_after_commit([agency.pk])  # a second save of the same action
+        assert cache.get(workcache.agency_key(agency.pk)) == during
+        workcache.changed_after_commit([agency.pk, other.pk])
+    assert len(callbacks) == 2
     assert cache.get(workcache.agency_key(agency.pk)) > during
     assert cache.get(workcache.ALL) >= cache.get(workcache.agency_key(agency.pk))
 
@@ -159,3 +170,73 @@ def test_without_redis_the_pages_are_computed(client, procedure, clerk, leader):
         response = client.get(QUEUE, {"hang": "all"})
     assert response.status_code == 200
     assert "Phạm Thị Lành" in response.content.decode()
+
+
+# --- The decorator itself ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted_view(agency):
+    """A page kept by `kept_page`, which counts how often it is computed."""
+    calls = []
+
+    @workcache.kept_page("test", lambda request: agency.pk)
+    def view(request):
+        calls.append(request)
+        if request.GET.get("status"):
+            return HttpResponse("no", status=int(request.GET["status"]))
+        template = (
+            '<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{}"></form>'
+        )
+        return HttpResponse(template.format(get_token(request)))
+
+    view.calls = calls
+    return view
+
+
+def get(user, path="/trang/", message=None):
+    request = RequestFactory().get(path)
+    request.user = user
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    if message:
+        messages.info(request, message)
+    return request
+
+
+def test_a_kept_page_is_computed_once_and_gives_each_browser_its_own_token(counted_view, leader):
+    first, second = get(leader), get(leader)
+    first_html = counted_view(first).content.decode()
+    second_html = counted_view(second).content.decode()
+    assert len(counted_view.calls) == 1
+    token = re.compile(r'value="([^"]+)"')
+    # Each masked token belongs to its own browser's secret.
+    assert _does_token_match(token.search(first_html).group(1), first.META["CSRF_COOKIE"])
+    assert _does_token_match(token.search(second_html).group(1), second.META["CSRF_COOKIE"])
+    assert not _does_token_match(token.search(second_html).group(1), first.META["CSRF_COOKIE"])
+
+
+def test_a_page_with_a_message_or_an_error_is_never_kept(counted_view, leader):
+    counted_view(get(leader, message="Đã lưu"))
+    counted_view(get(leader, message="Đã lưu"))
+    assert len(counted_view.calls) == 2
+    counted_view(get(leader, "/trang/?status=404"))
+    counted_view(get(leader, "/trang/?status=404"))
+    assert len(counted_view.calls) == 4
+
+
+def test_an_old_page_is_renewed_by_one_request_while_the_others_get_it(
+    counted_view, leader, agency
+):
+    counted_view(get(leader))
+    key = workcache._page_key(get(leader), "test", agency.pk)
+    entry = cache.get(key)
+    cache.set(key, {**entry, "fresh_until": 0}, 60)  # older than WORK_CACHE_SECONDS
+    cache.add(f"{key}:renewing", 1, 30)  # another request is computing it
+    counted_view(get(leader))
+    assert len(counted_view.calls) == 1  # this one got the old page meanwhile
+    cache.delete(f"{key}:renewing")
+    counted_view(get(leader))  # this one renews it
+    assert len(counted_view.calls) == 2
+    counted_view(get(leader))
+    assert len(counted_view.calls) == 2
