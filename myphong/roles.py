@@ -6,8 +6,13 @@ constants only.
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 CITIZEN = "Citizen"
@@ -36,6 +41,28 @@ def user_roles(user):
             cached = frozenset(user.groups.values_list("name", flat=True))
         user._portal_roles = cached
     return cached
+
+
+class PortalBackend(ModelBackend):
+    """Django's ModelBackend, which reads the signed-in user of each request with their profile,
+    agency and (on PostgreSQL) role names in one query: it was four (the user, the groups, the
+    profile and the agency), asked by nearly every staff page."""
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("profile__agency")
+        with_roles = connection.vendor == "postgresql"
+        if with_roles:
+            users = users.annotate(
+                portal_roles=ArrayAgg("groups__name", filter=Q(groups__name__isnull=False))
+            )
+        user = users.filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        if user.is_superuser:
+            user._portal_roles = frozenset(ALL)
+        elif with_roles:
+            user._portal_roles = frozenset(user.portal_roles or ())
+        return user
 
 
 def has_role(user, *roles):

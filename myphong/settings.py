@@ -227,7 +227,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the user, profile, agency and roles in one query (myphong/roles.py).
+    "myphong.roles.PortalBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
