@@ -22,10 +22,11 @@ Aims (issue 14): public pages at least 0.5 × /healthz with p99 under 200 ms; st
 under 300 ms; no errors; and the flood leaves the other pages within 10 % of normal. The work
 queue and the statistics are served from dossiers.workcache while nothing changes, as a reload
 is; the "uncached" rows give each request a new address, so each is computed (the first visit
-after a change), for information. The lookup
-POST is padded to LOOKUP_MIN_SECONDS (0.4 s) on purpose: its p50 is that, by design. While the
-flood runs this address is locked out of lookups (as any flooding address is), so the lookup
-POST is not measured then.
+after a change), for information. "counter intake, 5 clerks" is the intake at 5 connections
+(its /healthz too): a busy counter, where 50 is a whole province saving at the same instant.
+The lookup POST is padded to LOOKUP_MIN_SECONDS (0.4 s) on purpose: its p50 is that, by
+design. While the flood runs this address is locked out of lookups (as any flooding address
+is), so the lookup POST is not measured then.
 """
 
 import argparse
@@ -344,6 +345,20 @@ def pages(data, folder, base):
             ),
         ),
         (
+            "counter intake, 5 clerks",
+            "staff",
+            "/quay/tiep-nhan/",
+            write_script(
+                folder,
+                "intake-5",
+                "/quay/tiep-nhan/",
+                intake_body,
+                {**form, "Cookie": clerk["cookie"]},
+                with_token=True,
+            ),
+            5,
+        ),
+        (
             "work queue (leader)",
             "staff",
             "/xu-ly/",
@@ -416,28 +431,29 @@ def measure(entries, base, args, flood_command):
     healthz_script = entries[0][3]
     normal, flooded = {}, {}
 
-    def run(path, script, kind):
-        page = run_wrk(base + path, script, args.connections, args.duration)
+    def run(path, script, kind, connections):
+        page = run_wrk(base + path, script, connections, args.duration)
         return {
             "kind": kind,
             **page,
-            "healthz": run_wrk(base + "/healthz", healthz_script, args.connections, args.duration),
+            "healthz": run_wrk(base + "/healthz", healthz_script, connections, args.duration),
         }
 
-    for label, kind, path, script in entries[1:]:
+    for label, kind, path, script, *size in entries[1:]:
+        connections = size[0] if size else args.connections
         # Warm-up, not counted: each worker's threads open their database connections and the
         # first visit fills the page cache.
         run_wrk(base + path, script, min(args.connections, 10), 1)
         quiet, busy = [], []
         for _ in range(args.rounds):
-            quiet.append(run(path, script, kind))
+            quiet.append(run(path, script, kind, connections))
             print(".", end="", flush=True)
             if kind == "padded":
                 continue  # the flood locks this address out of lookups, as it would any flooder
             flood = subprocess.Popen(flood_command, stdout=subprocess.DEVNULL)
             try:
                 time.sleep(2)  # the flood reaches its lock-out and slow answers
-                busy.append(run(path, script, kind))
+                busy.append(run(path, script, kind, connections))
             finally:
                 flood.terminate()
                 flood.wait(timeout=30)

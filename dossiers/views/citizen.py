@@ -146,7 +146,7 @@ def confirm_email(request, uidb64, token):
         user.save(update_fields=["is_active"])
         next_url = _next_url(request)
         if request.session.get(REGISTERED_IN_THIS_BROWSER) == registration_fingerprint(user):
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="myphong.roles.PortalBackend")
             messages.success(request, _("Your email address is confirmed. Welcome!"))
             return redirect(next_url or "dossiers:my_dossiers")
         messages.success(
