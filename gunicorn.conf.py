@@ -5,10 +5,12 @@ that waits — the public lookup pads every answer to LOOKUP_MIN_SECONDS and slo
 failures by sleeping — holds one thread, not a process, so a handful of lookups (or one person
 sending many) cannot stall the catalogue or the counter. bench/load.py measures it.
 
-Size: WEB_WORKERS processes (default: two per CPU core) × WEB_THREADS threads (default 8):
-more processes than cores, because threads of one process share Python's GIL.
-Each thread keeps its own database connection (DB_CONN_MAX_AGE), so PostgreSQL's
-max_connections must exceed workers × threads on every web node, plus the Celery workers.
+Size: WEB_WORKERS processes (default: two per CPU core) × WEB_THREADS threads (default 32):
+more processes than cores, because threads of one process share Python's GIL, and many
+threads, because a connection stays with the process that accepted it: with 8 threads, eight
+lookups sleeping in one process stalled every other page that process held (p99 2.2 s in
+bench/load.py). Idle threads cost a little memory; working ones share the process's pool of
+DB_POOL_MAX_SIZE (16) database connections.
 """
 
 import multiprocessing
@@ -18,7 +20,11 @@ wsgi_app = "myphong.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "32"))
+# Threads share a pool of database connections per process (myphong/settings.py): a thread
+# that waits (a lookup's padding) holds no connection, and 32 threads × workers may outnumber
+# PostgreSQL's max_connections. Workers × DB_POOL_MAX_SIZE (+ Celery's) must stay below it.
+os.environ.setdefault("DB_POOL_MAX_SIZE", "16")
 # Requests are short; only the lookup's padding (2.4 s at most) waits. A request past this is a
 # fault: gunicorn restarts the worker.
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))

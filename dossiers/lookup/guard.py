@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -172,9 +173,20 @@ def pad_response(started, extra=0.0, sleep=time.sleep, clock=time.monotonic):
     """Wait until LOOKUP_MIN_SECONDS (+ `extra`) have passed since `started`; return the wait."""
     wait = settings.LOOKUP_MIN_SECONDS + extra - (clock() - started)
     if wait > 0:
+        release_database_connection()
         sleep(wait)
         return wait
     return 0.0
+
+
+def release_database_connection():
+    """Hand a pooled database connection back before sleeping (settings.DB_POOL_MAX_SIZE): a
+    thread waiting out the padding then holds no connection another request needs. Without a
+    pool the thread keeps its own."""
+    if connection.settings_dict.get("OPTIONS", {}).get("pool") and not (
+        connection.in_atomic_block
+    ):
+        connection.close()
 
 
 def locked_message(message=LOCKED):
