@@ -1,6 +1,9 @@
 """The public lookup: code + phone or lookup key, and nothing about a dossier without both."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -566,3 +569,37 @@ def test_the_result_page_is_never_cached(client, dossier):
     look_up(client, dossier.code, PHONE)
     response = client.get(reverse("dossiers:lookup_result"))
     assert "no-store" in response["Cache-Control"]
+
+
+POOLED = """
+from django.db import connection
+from dossiers.lookup import guard
+pool = connection.pool
+connection.ensure_connection()
+held = pool.get_stats()["pool_available"]
+slept = []
+guard.pad_response(0.0, sleep=slept.append, clock=lambda: 0.0)
+assert slept, "no padding"
+print(held, pool.get_stats()["pool_available"])
+"""
+
+
+def test_a_padded_lookup_hands_its_pooled_connection_back_before_sleeping(db):
+    """With the web server's pool (DB_POOL_MAX_SIZE, set by gunicorn.conf.py), a thread sleeping
+    out the padding holds no database connection. Run in a process of its own: the pool is
+    configured when settings load."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", POOLED],
+        cwd=django_settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url, "DB_POOL_MAX_SIZE": "4", "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    held, after = map(int, result.stdout.split()[-2:])
+    assert after == held + 1
