@@ -206,7 +206,16 @@ class Dossier(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
-        indexes = [models.Index(fields=["agency", "status", "due_at"])]
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"]),
+            # The "All" queue and the register, newest first: 25 rows read in order, where a
+            # sort of every dossier of the agency took 13 ms at 3,000 (and grows with them).
+            models.Index(
+                models.F("received_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="dossier_received_newest",
+            ),
+        ]
 
     def __str__(self):
         return self.code or _("Dossier #%(id)s (not yet received)") % {"id": self.pk}

@@ -183,9 +183,8 @@ def release_database_connection():
     """Hand a pooled database connection back before sleeping (settings.DB_POOL_MAX_SIZE): a
     thread waiting out the padding then holds no connection another request needs. Without a
     pool the thread keeps its own."""
-    if connection.settings_dict.get("OPTIONS", {}).get("pool") and not (
-        connection.in_atomic_block
-    ):
+    pooled = connection.settings_dict.get("OPTIONS", {}).get("pool")
+    if pooled and not connection.in_atomic_block:
         connection.close()
 
 
