@@ -24,7 +24,8 @@ threads = int(os.environ.get("WEB_THREADS", "32"))
 # Threads share a pool of database connections per process (myphong/settings.py): a thread
 # that waits (a lookup's padding) holds no connection, and 32 threads × workers may outnumber
 # PostgreSQL's max_connections. Workers × DB_POOL_MAX_SIZE (+ Celery's) must stay below it.
-os.environ.setdefault("DB_POOL_MAX_SIZE", "16")
+if not os.environ.get("DB_POOL_MAX_SIZE"):  # "0" turns the pool off
+    os.environ["DB_POOL_MAX_SIZE"] = "16"
 # Requests are short; only the lookup's padding (2.4 s at most) waits. A request past this is a
 # fault: gunicorn restarts the worker.
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))

@@ -514,6 +514,9 @@ def main():
     parser.add_argument("--dossiers", type=int, default=3000, help="dossiers beside the demo")
     parser.add_argument("--rounds", type=int, default=3, help="runs per page; the median is shown")
     parser.add_argument("--port", type=int, default=8914)
+    parser.add_argument(
+        "--only", default="", help="comma-separated beginnings of page labels: measure just those"
+    )
     args = parser.parse_args()
     args.duration = max(2, min(args.duration, 60))
     args.rounds = max(1, min(args.rounds, 5))
@@ -564,6 +567,9 @@ def main():
         ):
             server = start_server(args.setup, args.app_dir, env, args.port, log)
             entries = pages(data, folder, base)
+            if args.only:
+                wanted = tuple(part.strip() for part in args.only.split(",") if part.strip())
+                entries = entries[:1] + [e for e in entries[1:] if e[0].startswith(wanted)]
             print(
                 f"{args.setup}: {data['dossiers']} dossiers, {args.connections} connections, "
                 f"{args.duration} s per run, median of {args.rounds} rounds",

@@ -111,7 +111,7 @@ DATABASES = {
 # thread: gunicorn's threads (gunicorn.conf.py sets 32 and a pool of 16) can then outnumber
 # PostgreSQL's connections, and a lookup sleeping out its padding hands its connection back
 # first (dossiers.lookup.guard). 0: no pool, a connection per thread for DB_CONN_MAX_AGE.
-DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE") or 0)
 if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
