@@ -129,14 +129,20 @@ done = function(summary, latency, requests)
 end
 """
 
-WRK_POST = """
+# Each wrk thread numbers itself (`id`) and its requests (`n`): the scripts below make every
+# request unique with both.
+WRK_NUMBERED = """
 local counter = 0
 setup = function(thread)
   counter = counter + 1
   thread:set("id", counter)
 end
 local n = 0
-local started = os.time()
+"""
+
+WRK_POST = (
+    WRK_NUMBERED
+    + """local started = os.time()
 request = function()
   local body = BODY
   if WITH_TOKEN then
@@ -147,22 +153,19 @@ request = function()
   return wrk.format("POST", PATH, HEADERS, body)
 end
 """
+)
 
 
 # Every request a new address (an ignored parameter): the page is computed each time, never
 # served from dossiers.workcache — what the first visit after a change costs.
-WRK_UNCACHED = """
-local counter = 0
-setup = function(thread)
-  counter = counter + 1
-  thread:set("id", counter)
-end
-local n = 0
-request = function()
+WRK_UNCACHED = (
+    WRK_NUMBERED
+    + """request = function()
   n = n + 1
   return wrk.format("GET", PATH .. string.format("&_=%d-%d-%d", os.time(), id, n))
 end
 """
+)
 
 
 def lua_string(text):
@@ -307,6 +310,14 @@ def pages(data, folder, base):
     form = {"Content-Type": "application/x-www-form-urlencoded", "Referer": base + "/"}
     lookup_body = urlencode({**data["lookup"], "csrfmiddlewaretoken": anon["token"]})
     intake_body = urlencode({**data["intake"], "csrfmiddlewaretoken": clerk["token"]})
+    intake = write_script(
+        folder,
+        "intake",
+        "/quay/tiep-nhan/",
+        intake_body,
+        {**form, "Cookie": clerk["cookie"]},
+        with_token=True,
+    )
     return [
         ("/healthz", "base", "/healthz", write_script(folder, "plain")),
         (
@@ -331,33 +342,8 @@ def pages(data, folder, base):
             write_script(folder, "plain"),
         ),
         ("lookup GET", "public", "/tra-cuu/", write_script(folder, "plain")),
-        (
-            "counter intake POST",
-            "staff",
-            "/quay/tiep-nhan/",
-            write_script(
-                folder,
-                "intake",
-                "/quay/tiep-nhan/",
-                intake_body,
-                {**form, "Cookie": clerk["cookie"]},
-                with_token=True,
-            ),
-        ),
-        (
-            "counter intake, 5 clerks",
-            "staff",
-            "/quay/tiep-nhan/",
-            write_script(
-                folder,
-                "intake-5",
-                "/quay/tiep-nhan/",
-                intake_body,
-                {**form, "Cookie": clerk["cookie"]},
-                with_token=True,
-            ),
-            5,
-        ),
+        ("counter intake POST", "staff", "/quay/tiep-nhan/", intake),
+        ("counter intake, 5 clerks", "staff", "/quay/tiep-nhan/", intake, 5),
         (
             "work queue (leader)",
             "staff",

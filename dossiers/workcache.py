@@ -24,12 +24,10 @@ waiting (after a form) is computed. Redis down: the page is computed as if nothi
 """
 
 import functools
-import hashlib
 import logging
 import time
 
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
@@ -141,12 +139,10 @@ def _versions(agency_id):
     catalogue's; a version missing from the cache is set now."""
     key = agency_key(agency_id) if agency_id is not None else ALL
     found = cache.get_many([key, pagecache.VERSION_KEY])
-    if key not in found:
-        found[key] = time.time_ns()
-        if not cache.add(key, found[key], None):
-            found[key] = cache.get(key) or found[key]
-    catalogue = found.get(pagecache.VERSION_KEY) or pagecache.current_version()
-    return found[key], catalogue
+    return (
+        pagecache.version_of(key, found.get(key)),
+        pagecache.version_of(pagecache.VERSION_KEY, found.get(pagecache.VERSION_KEY)),
+    )
 
 
 def kept_page(name, agency_of):
@@ -195,10 +191,11 @@ def kept_page(name, agency_of):
 
 
 def _keepable(request):
-    if not settings.WORK_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
-        return False
-    # len() reads the waiting messages without marking them shown.
-    return request.user.is_authenticated and len(get_messages(request)) == 0
+    return (
+        bool(settings.WORK_CACHE_SECONDS)
+        and request.user.is_authenticated
+        and pagecache.plain_read(request)
+    )
 
 
 def _keepable_response(response):
@@ -211,7 +208,7 @@ def _keepable_response(response):
 
 def _page_key(request, name, agency_id):
     data, catalogue = _versions(agency_id)
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    address = pagecache.address_digest(request)
     return f"workcache:{name}:{data}:{catalogue}:{get_language()}:{request.user.pk}:{address}"
 
 

@@ -45,11 +45,17 @@ CSRF_PLACEHOLDER = b"\x00csrf\x00"
 def current_version():
     """The catalogue's version: the time (ns) of its last change, or of the first page after
     the cache was emptied."""
-    version = cache.get(VERSION_KEY)
+    return version_of(VERSION_KEY)
+
+
+def version_of(key, found=None):
+    """The version kept under `key` (`found`: already read), set to now when the cache has none
+    (dossiers.workcache keeps its agencies' versions the same way)."""
+    version = found if found is not None else cache.get(key)
     if version is None:
         version = time.time_ns()
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
     return version
 
 
@@ -74,18 +80,25 @@ def connect_signals():
             )
 
 
-def _cacheable_request(request):
+def plain_read(request):
+    """A GET or HEAD with no message waiting: its page may come from a cache."""
     if request.method not in ("GET", "HEAD"):
-        return False
-    if request.user.is_authenticated:
         return False
     # len() reads the waiting messages without marking them shown.
     return len(get_messages(request)) == 0
 
 
+def _cacheable_request(request):
+    return not request.user.is_authenticated and plain_read(request)
+
+
+def address_digest(request):
+    """The request's path and query, hashed for a cache key."""
+    return hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+
+
 def _key(request, version):
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"pagecache:{version}:{get_language()}:{address}"
+    return f"pagecache:{version}:{get_language()}:{address_digest(request)}"
 
 
 def without_token(content):

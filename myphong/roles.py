@@ -58,9 +58,7 @@ class PortalBackend(ModelBackend):
         user = users.filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):
             return None
-        if user.is_superuser:
-            user._portal_roles = frozenset(ALL)
-        elif with_roles:
+        if with_roles and not user.is_superuser:  # user_roles gives a superuser them all
             user._portal_roles = frozenset(user.portal_roles or ())
         return user
 
