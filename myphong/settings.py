@@ -379,6 +379,8 @@ if HTTPS:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The health check answers the load balancer over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Database sessions, read by a query compiled once (myphong/sessions.py).
+SESSION_ENGINE = "myphong.sessions"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Staff sessions (myphong/middleware.py) end when the browser closes — a counter's computer is
