@@ -17,7 +17,9 @@ province's leaders open the same month. `kept_page` keeps them. What their HTML 
   user never gets another's page (two clerks of one agency see different "Mine" tabs). The
   role check runs before the cache: a user who lost a role is refused at once.
 
-`WORK_CACHE_SECONDS=0` turns it off.
+An entry carries the two versions read before it was computed and is served only while both are
+still current; the versions and the entry are read in one round trip. `WORK_CACHE_SECONDS=0`
+turns it off.
 
 The whole page is kept, with a placeholder for each visitor's CSRF token; a page with a message
 waiting (after a form) is computed. Redis down: the page is computed as if nothing were cached.
@@ -134,15 +136,22 @@ def connect_signals():
     post_save.connect(rating_saved, sender=Rating, dispatch_uid="workcache.rating_saved")
 
 
-def _versions(agency_id):
-    """The data's version for one agency's views (None: several agencies), and the
-    catalogue's; a version missing from the cache is set now."""
-    key = agency_key(agency_id) if agency_id is not None else ALL
-    found = cache.get_many([key, pagecache.VERSION_KEY])
-    return (
-        pagecache.version_of(key, found.get(key)),
+def _read(request, name, agency_id):
+    """The page's key, the versions it must carry and the kept entry if it carries them: one
+    round trip to Redis for the agency's version, the catalogue's and the entry. A version
+    missing from the cache is set now."""
+    data_key = agency_key(agency_id) if agency_id is not None else ALL
+    address = pagecache.address_digest(request)
+    key = f"workcache:{name}:{get_language()}:{request.user.pk}:{address}"
+    found = cache.get_many([data_key, pagecache.VERSION_KEY, key])
+    versions = (
+        pagecache.version_of(data_key, found.get(data_key)),
         pagecache.version_of(pagecache.VERSION_KEY, found.get(pagecache.VERSION_KEY)),
     )
+    entry = found.get(key)
+    if entry is not None and entry.get("versions") != versions:
+        entry = None  # kept before the last change: never served
+    return key, versions, entry
 
 
 def kept_page(name, agency_of):
@@ -162,8 +171,7 @@ def kept_page(name, agency_of):
             if not _keepable(request):
                 return view(request, *args, **kwargs)
             try:
-                key = _page_key(request, name, agency_of(request))
-                entry = cache.get(key)
+                key, versions, entry = _read(request, name, agency_of(request))
             except Exception:
                 logger.warning("workcache: cache unavailable, %s computed", name, exc_info=True)
                 return view(request, *args, **kwargs)
@@ -175,6 +183,7 @@ def kept_page(name, agency_of):
                 entry = {
                     "content": pagecache.without_token(response.content),
                     "content_type": response["Content-Type"],
+                    "versions": versions,  # read before the page was computed
                     "fresh_until": now + settings.WORK_CACHE_SECONDS,
                 }
                 try:
@@ -204,12 +213,6 @@ def _keepable_response(response):
         and not response.streaming
         and response.get("Content-Type", "").startswith("text/html")
     )
-
-
-def _page_key(request, name, agency_id):
-    data, catalogue = _versions(agency_id)
-    address = pagecache.address_digest(request)
-    return f"workcache:{name}:{data}:{catalogue}:{get_language()}:{request.user.pk}:{address}"
 
 
 def _renewing(key):

@@ -229,8 +229,7 @@ def test_an_old_page_is_renewed_by_one_request_while_the_others_get_it(
     counted_view, leader, agency
 ):
     counted_view(get(leader))
-    key = workcache._page_key(get(leader), "test", agency.pk)
-    entry = cache.get(key)
+    key, _, entry = workcache._read(get(leader), "test", agency.pk)
     cache.set(key, {**entry, "fresh_until": 0}, 60)  # older than WORK_CACHE_SECONDS
     cache.add(f"{key}:renewing", 1, 30)  # another request is computing it
     counted_view(get(leader))
