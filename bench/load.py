@@ -32,6 +32,7 @@ is), so the lookup POST is not measured then.
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -275,7 +276,33 @@ def write_script(
     return script
 
 
-def run_wrk(url, script, connections, duration):
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_group):
+    """CPU seconds used so far: by the web server's processes (its process group), by
+    PostgreSQL and Redis, and by this script's finished children (wrk)."""
+    web = data = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = Path(entry.path, "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        fields = fields.split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if int(fields[2]) == server_group:
+            web += ticks
+        elif name in ("postgres", "redis-server"):
+            data += ticks
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return web / TICKS, data / TICKS, children.ru_utime + children.ru_stime
+
+
+def run_wrk(url, script, connections, duration, server_group=None):
+    before = cpu_seconds(server_group) if server_group else None
     result = subprocess.run(
         [
             "wrk",
@@ -296,12 +323,18 @@ def run_wrk(url, script, connections, duration):
     line = next(line for line in result.stdout.splitlines() if line.startswith('{"requests"'))
     figures = json.loads(line)
     seconds = figures["duration_us"] / 1e6
-    return {
+    run = {
         "rps": figures["requests"] / seconds,
         "p50": figures["p50_us"] / 1000,
         "p99": figures["p99_us"] / 1000,
         "errors": figures["errors"] + figures["bad_status"],
     }
+    if before and figures["requests"]:
+        # CPU ms per request: what the 2 cores spent on the server, the databases and wrk.
+        after = cpu_seconds(server_group)
+        used = [late - early for late, early in zip(after, before, strict=True)]
+        run["cpu"] = [1000 * part / figures["requests"] for part in used]
+    return run
 
 
 def pages(data, folder, base):
@@ -418,7 +451,7 @@ def measure(entries, base, args, flood_command):
     normal, flooded = {}, {}
 
     def run(path, script, kind, connections):
-        page = run_wrk(base + path, script, connections, args.duration)
+        page = run_wrk(base + path, script, connections, args.duration, args.server_group)
         return {
             "kind": kind,
             **page,
@@ -476,6 +509,8 @@ def print_table(title, results, normal=None):
     )
     if normal:
         header += f"{'vs normal':>10}"
+    else:
+        header += f"{'CPU ms/req: web / db / wrk':>28}"
     print(header + f"{'aim met':>8}")
     for label, row in results.items():
         healthz = row["healthz"]
@@ -487,6 +522,9 @@ def print_table(title, results, normal=None):
         if normal:
             change = row.get("change")
             line += f"{change:>+10.0%}" if change is not None else f"{'—':>10}"
+        else:
+            cpu = row.get("cpu")
+            line += f"{' / '.join(f'{part:.2f}' for part in cpu):>28}" if cpu else f"{'—':>28}"
         print(line + f"{aim_met(row, healthz['rps'], row['kind']):>8}")
 
 
@@ -552,6 +590,7 @@ def main():
             tempfile.TemporaryDirectory() as folder,
         ):
             server = start_server(args.setup, args.app_dir, env, args.port, log)
+            args.server_group = server.pid  # its own session: every worker is in its group
             entries = pages(data, folder, base)
             if args.only:
                 wanted = tuple(part.strip() for part in args.only.split(",") if part.strip())
