@@ -15,7 +15,8 @@ What it does, on this machine only (every target is 127.0.0.1):
 4. runs wrk with --connections connections for --duration seconds on each page and right after
    on /healthz, then both again while --flood other connections send failing lookups (padded,
    then slowed and refused, by design);
-5. prints two tables: requests/s, p50, p99, errors, the /healthz run beside it and the ratio;
+5. prints two tables: requests/s, p50, p99, errors, the /healthz run beside it and the ratio
+   (and, without the flood, the CPU ms each request cost the server, PostgreSQL+Redis and wrk);
    for the flood, the change from the same page without it (median of the rounds' pairs).
 
 Aims (issue 14): public pages at least 0.5 × /healthz with p99 under 200 ms; staff pages p99
@@ -290,8 +291,8 @@ def cpu_seconds(server_group):
             text = Path(entry.path, "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
-        fields = fields.split()
+        head, _, tail = text.rpartition(")")  # "pid (name) state ppid pgrp …"
+        name, fields = head.partition("(")[2], tail.split()
         ticks = int(fields[11]) + int(fields[12])  # utime + stime
         if int(fields[2]) == server_group:
             web += ticks
